@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# Ember vs Redis benchmark: throughput (redis-benchmark), CPU per request,
+# memory per key, and optionally instructions (callgrind) and syscalls (perf)
+# per request. See bench/README.md. Prints figures; it is not a test.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+HELPER=(/usr/bin/python3 "$SCRIPT_DIR/compare_helper.py")
+
+# ------------------------------------------------------------ configuration
+CONFIG_VARS=(EMBER_BIN REDIS_BIN EMBER_ARGS REDIS_ARGS ROUNDS REQUESTS REQUESTS_P1 REQUESTS_P16
+             PIPELINES TESTS CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CALLGRIND CG_REQUESTS PERF
+             SERVER_CPU CLIENT_CPU WARMUP SKIP_THROUGHPUT SKIP_MEMORY RESULTS_DIR)
+# Remember what the caller set, to print the exact command line later.
+INVOCATION=""
+for v in "${CONFIG_VARS[@]}"; do
+    if [[ -n "${!v+x}" ]]; then INVOCATION+="$v=$(printf '%q' "${!v}") "; fi
+done
+INVOCATION+="bench/compare.sh"
+for a in "$@"; do INVOCATION+=" $(printf '%q' "$a")"; done
+
+EMBER_BIN=${EMBER_BIN:-$REPO_ROOT/build/ember-server}
+REDIS_BIN=${REDIS_BIN:-/usr/bin/redis-server}
+EMBER_ARGS=${EMBER_ARGS:-}          # extra server arguments (shell words)
+REDIS_ARGS=${REDIS_ARGS:-}
+ROUNDS=${ROUNDS:-3}
+REQUESTS_P1=${REQUESTS_P1:-${REQUESTS:-200000}}
+REQUESTS_P16=${REQUESTS_P16:-${REQUESTS:-1000000}}
+PIPELINES=${PIPELINES:-"1 16"}
+TESTS=${TESTS:-"set get"}
+CLIENTS=${CLIENTS:-50}
+VALUE_SIZE=${VALUE_SIZE:-64}
+KEYSPACE=${KEYSPACE:-100000}
+MEM_KEYS=${MEM_KEYS:-1000000}
+CALLGRIND=${CALLGRIND:-0}
+CG_REQUESTS=${CG_REQUESTS:-20000}
+PERF=${PERF:-0}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+WARMUP=${WARMUP:-1}
+SKIP_THROUGHPUT=${SKIP_THROUGHPUT:-0}
+SKIP_MEMORY=${SKIP_MEMORY:-0}
+RESULTS_DIR=${RESULTS_DIR:-$REPO_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
+
+usage() {
+    sed -n '/^# usage-start/,/^# usage-end/{/^# usage-/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+# usage-start
+# Usage: [VAR=value ...] bench/compare.sh
+#
+# Compares Ember with Debian's redis-server. All settings are environment variables:
+#   EMBER_BIN     Ember binary (default build/ember-server; --threads 1 is passed
+#                 only if its name contains "ember")
+#   REDIS_BIN     Redis binary (default /usr/bin/redis-server)
+#   EMBER_ARGS    extra Ember arguments, e.g. "--appendonly no --save ''"
+#   REDIS_ARGS    extra Redis arguments
+#   ROUNDS        rounds, alternating Ember and Redis (default 3)
+#   REQUESTS      requests per run for every pipeline depth (overrides both below)
+#   REQUESTS_P1   requests per run at pipeline 1 (default 200000)
+#   REQUESTS_P16  requests per run at other pipeline depths (default 1000000)
+#   PIPELINES     pipeline depths (default "1 16");  TESTS  (default "set get")
+#   CLIENTS       redis-benchmark -c (default 50);  VALUE_SIZE  -d (default 64)
+#   KEYSPACE      redis-benchmark -r, keys prefilled for GET (default 100000)
+#   MEM_KEYS      keys loaded for the memory measurement (default 1000000)
+#   CALLGRIND=1   also count instructions per request (valgrind); CG_REQUESTS (20000)
+#   PERF=1        also count syscalls per request (perf stat raw_syscalls:sys_enter)
+#   SERVER_CPU / CLIENT_CPU  cores for servers / redis-benchmark (default 0 / 1)
+#   WARMUP=0      skip the unrecorded warm-up run
+#   SKIP_THROUGHPUT=1 / SKIP_MEMORY=1  skip that part
+#   RESULTS_DIR   where logs and results go (default bench/results/<timestamp>)
+# usage-end
+
+if [[ $# -gt 0 ]]; then
+    case $1 in
+        -h|--help) usage; exit 0 ;;
+        *) echo "compare.sh: takes no arguments (settings are environment variables)" >&2
+           usage >&2; exit 2 ;;
+    esac
+fi
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
+
+for v in ROUNDS REQUESTS_P1 REQUESTS_P16 CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CG_REQUESTS \
+         SERVER_CPU CLIENT_CPU; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
+done
+for p in $PIPELINES; do [[ $p =~ ^[1-9][0-9]*$ ]] || die "bad pipeline depth '$p'"; done
+for t in $TESTS; do [[ $t =~ ^(set|get)$ ]] || die "TESTS may only contain set and get"; done
+[[ $ROUNDS -ge 1 ]] || die "ROUNDS must be >= 1"
+
+# ------------------------------------------------------------ prerequisites
+[[ -x /usr/bin/python3 ]] || die "/usr/bin/python3 is required"
+missing=()
+command -v redis-benchmark >/dev/null || missing+=(redis-benchmark)
+command -v redis-cli >/dev/null || missing+=(redis-cli)
+[[ -x $REDIS_BIN ]] || missing+=("$REDIS_BIN")
+if [[ ${#missing[@]} -gt 0 ]]; then
+    die "missing: ${missing[*]}. Install them with: apt-get install -y redis-server redis-tools"
+fi
+if [[ ! -x $EMBER_BIN ]]; then
+    die "Ember binary '$EMBER_BIN' not found or not executable. Build it first
+(cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j), or set EMBER_BIN."
+fi
+EMBER_BIN=$(cd "$(dirname "$EMBER_BIN")" && pwd)/$(basename "$EMBER_BIN")
+REDIS_BIN=$(cd "$(dirname "$REDIS_BIN")" && pwd)/$(basename "$REDIS_BIN")
+
+NPROC=$(nproc)
+SERVER_PIN=() CLIENT_PIN=()
+if [[ $NPROC -ge 2 ]] && command -v taskset >/dev/null; then
+    SERVER_PIN=(taskset -c "$SERVER_CPU")
+    CLIENT_PIN=(taskset -c "$CLIENT_CPU")
+    PINNING="servers on core $SERVER_CPU, redis-benchmark/redis-cli on core $CLIENT_CPU (taskset)"
+elif [[ $NPROC -ge 2 ]]; then
+    PINNING="none (taskset not found)"
+else
+    PINNING="none (1 core)"
+fi
+CLK_TCK=$(getconf CLK_TCK)
+
+mkdir -p "$RESULTS_DIR"
+RESULTS_DIR=$(cd "$RESULTS_DIR" && pwd)
+
+# ------------------------------------------------------------ process control
+STARTED_PIDS=()
+
+alive() {   # true while PID exists and is not a zombie
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    s=${s##*) }
+    [[ ${s%% *} != Z ]]
+}
+
+stop_pid() {
+    local pid=$1 i
+    if alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 150; i++)); do alive "$pid" || break; sleep 0.1; done
+        if alive "$pid"; then
+            log "  pid $pid did not exit after SIGTERM; sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    local keep=() p
+    for p in "${STARTED_PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+    STARTED_PIDS=("${keep[@]}")
+}
+
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# server_cmd SIDE PORT -> fills array CMD
+server_cmd() {
+    local side=$1 port=$2 extra=()
+    if [[ $side == ember ]]; then
+        CMD=("$EMBER_BIN" --port "$port" --bind 127.0.0.1)
+        if [[ $(basename "$EMBER_BIN") == *ember* ]]; then
+            CMD+=(--threads 1)
+        else
+            # Stand-in binary (e.g. redis-server): same persistence settings as Redis.
+            CMD+=(--save '' --appendonly no)
+        fi
+        eval "extra=($EMBER_ARGS)"
+    else
+        CMD=("$REDIS_BIN" --port "$port" --bind 127.0.0.1 --save '' --appendonly no)
+        eval "extra=($REDIS_ARGS)"
+    fi
+    CMD+=("${extra[@]}")
+}
+
+quote_cmd() { local out="" a; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
+
+# start_server SIDE TAG [WRAPPER...] -> sets SRV_PID SRV_PORT
+start_server() {
+    local side=$1 tag=$2; shift 2
+    local wrapper=("$@") attempt port pid logf timeout=15
+    [[ ${#wrapper[@]} -gt 0 ]] && timeout=180
+    for attempt in 1 2 3; do
+        port=$("${HELPER[@]}" freeport)
+        server_cmd "$side" "$port"
+        logf="$RESULTS_DIR/$side-$tag.log"
+        (cd "$RESULTS_DIR" && exec "${SERVER_PIN[@]}" "${wrapper[@]}" "${CMD[@]}") \
+            >"$logf" 2>&1 </dev/null &
+        pid=$!
+        STARTED_PIDS+=("$pid")
+        if wait_ready "$pid" "$port" "$timeout"; then
+            SRV_PID=$pid SRV_PORT=$port
+            return 0
+        fi
+        stop_pid "$pid"
+        log "  $side did not start on port $port (attempt $attempt); log $logf:"
+        tail -n 15 "$logf" | sed 's/^/    /' >&2
+    done
+    die "could not start $side: $(quote_cmd "${CMD[@]}")"
+}
+
+wait_ready() {
+    local pid=$1 port=$2 timeout=$3 i
+    for ((i = 0; i < timeout * 10; i++)); do
+        alive "$pid" || return 1
+        if [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null) == PONG ]]; then
+            sleep 0.1
+            alive "$pid" || return 1
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+cli() { timeout 30 redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
+
+server_version() {
+    cli "$1" INFO server 2>/dev/null | tr -d '\r' | awk -F: '
+        /^redis_version:/ {v=$2} /^ember_version:/ {e=$2}
+        END { if (e != "") print "ember " e; else if (v != "") print "version " v; else print "unknown version" }'
+}
+
+# load_keys PORT COUNT: SET key:%012d -> VALUE_SIZE bytes, via redis-cli --pipe
+load_keys() {
+    local port=$1 count=$2 out dbsize
+    out=$("${HELPER[@]}" resp "$count" "$VALUE_SIZE" |
+          "${CLIENT_PIN[@]}" redis-cli -h 127.0.0.1 -p "$port" --pipe 2>&1) ||
+        die "redis-cli --pipe failed on port $port: $out"
+    [[ $out == *"errors: 0, replies: $count"* ]] ||
+        die "unexpected redis-cli --pipe result on port $port: $out"
+    dbsize=$(cli "$port" DBSIZE | tr -d '\r')
+    [[ $dbsize == "$count" ]] || die "DBSIZE on port $port is '$dbsize', expected $count"
+}
+
+bench_args() {   # PORT TEST PIPELINE REQUESTS
+    BENCH=(redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$4" -d "$VALUE_SIZE"
+           -r "$KEYSPACE" -P "$3" -t "$2" --csv)
+}
+
+# run_bench SIDE PID PORT TEST PIPELINE REQUESTS -> sets R_RPS R_SRV_CPU R_WALL R_CLI_CPU
+run_bench() {
+    local side=$1 pid=$2 port=$3 test=$4 pipe=$5 n=$6
+    local t0 t1 tf=$RESULTS_DIR/.time out=$RESULTS_DIR/.bench.out err=$RESULTS_DIR/.bench.err
+    bench_args "$port" "$test" "$pipe" "$n"
+    t0=$("${HELPER[@]}" cputicks "$pid")
+    local TIMEFORMAT='%R %U %S'
+    { time "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$out" 2>"$err"; } 2>"$tf" ||
+        die "redis-benchmark failed against $side: $(cat "$err")"
+    t1=$("${HELPER[@]}" cputicks "$pid")
+    alive "$pid" || die "$side (pid $pid) died during the benchmark; see $RESULTS_DIR/$side-*.log"
+    R_RPS=$("${HELPER[@]}" csvrps "$test" <"$out") ||
+        die "could not parse redis-benchmark output for $side $test: $(cat "$out" "$err")"
+    R_SRV_CPU=$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/hz}')
+    local u s
+    read -r R_WALL u s <"$tf"
+    R_CLI_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')
+}
+
+requests_for() { if [[ $1 == 1 ]]; then echo "$REQUESTS_P1"; else echo "$REQUESTS_P16"; fi; }
+
+LABEL_E=Ember LABEL_R=Redis
+
+# ------------------------------------------------------------ metadata
+CPU_MODEL=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+[[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
+server_cmd ember PORT; EMBER_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}")
+server_cmd redis PORT; REDIS_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}")
+bench_args PORT TEST P N
+BENCH_CMD=$(quote_cmd "${CLIENT_PIN[@]}" "${BENCH[@]}" |
+            sed 's/ -P P / -P {'"${PIPELINES// /,}"'} /; s/ -t TEST / -t {'"${TESTS// /,}"'} /')
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+NOTE=""
+if [[ $(basename "$EMBER_BIN") != *ember* ]]; then
+    NOTE="EMBER_BIN is $EMBER_BIN, not Ember: this run compares a stand-in with Redis."
+fi
+{
+    echo "DATE=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "NPROC=$NPROC"
+    echo "CPU_MODEL=$CPU_MODEL"
+    echo "KERNEL=$(uname -r)"
+    echo "EMBER_CMD=$EMBER_CMD"
+    echo "REDIS_CMD=$REDIS_CMD"
+    echo "REDIS_VERSION=$("$REDIS_BIN" --version 2>/dev/null | awk '{print $1, $2, $3}')"
+    echo "BENCH_CMD=$BENCH_CMD"
+    echo "BENCH_VERSION=$(redis-benchmark --version 2>/dev/null)"
+    echo "PINNING=$PINNING"
+    echo "LOADAVG=$LOADAVG"
+    echo "INVOCATION=$INVOCATION"
+    echo "CLIENTS=$CLIENTS"
+    echo "VALUE_SIZE=$VALUE_SIZE"
+    echo "EMBER_LABEL=$LABEL_E"
+    echo "REDIS_LABEL=$LABEL_R"
+    echo "NOTE=$NOTE"
+} >"$RESULTS_DIR/meta.env"
+
+log "== Ember vs Redis benchmark"
+log "   results: $RESULTS_DIR"
+log "   machine: $NPROC cores, $CPU_MODEL, Linux $(uname -r); pinning: $PINNING"
+log "   ember:   $EMBER_CMD"
+log "   redis:   $REDIS_CMD"
+[[ -z $NOTE ]] || log "   note:    $NOTE"
+if awk -v l="${LOADAVG%% *}" 'BEGIN{exit !(l > 0.5)}'; then
+    log "   WARNING: load average is $LOADAVG before starting: other work on this machine will"
+    log "            make the figures noisy (compare CPU s/M req rather than req/s, or rerun)."
+fi
+
+label() { if [[ $1 == ember ]]; then echo "$LABEL_E"; else echo "$LABEL_R"; fi; }
+
+# ------------------------------------------------------------ throughput
+declare -A PID PORT
+if [[ $SKIP_THROUGHPUT != 1 ]]; then
+    log ""
+    log "== Throughput: $ROUNDS round(s); pipelines $PIPELINES; tests $TESTS; -c $CLIENTS -d $VALUE_SIZE -r $KEYSPACE"
+    for side in ember redis; do
+        start_server "$side" throughput
+        PID[$side]=$SRV_PID PORT[$side]=$SRV_PORT
+        log "   $(label $side): pid $SRV_PID port $SRV_PORT ($(server_version "$SRV_PORT"))"
+        load_keys "$SRV_PORT" "$KEYSPACE"
+        log "   $(label $side): prefilled $KEYSPACE keys"
+        if [[ $WARMUP == 1 ]]; then
+            run_bench "$side" "$SRV_PID" "$SRV_PORT" set 16 $((KEYSPACE < 100000 ? KEYSPACE : 100000))
+            log "   $(label $side): warm-up done"
+        fi
+    done
+    printf 'round\tserver\tworkload\ttest\tpipeline\trequests\trps\tserver_cpu_s\twall_s\tclient_cpu_s\n' \
+        >"$RESULTS_DIR/throughput.tsv"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        if ((round % 2)); then order=(ember redis); else order=(redis ember); fi
+        for p in $PIPELINES; do
+            n=$(requests_for "$p")
+            for t in $TESTS; do
+                wl="${t^^} P$p"
+                for side in "${order[@]}"; do
+                    run_bench "$side" "${PID[$side]}" "${PORT[$side]}" "$t" "$p" "$n"
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$wl" "$t" \
+                        "$p" "$n" "$R_RPS" "$R_SRV_CPU" "$R_WALL" "$R_CLI_CPU" \
+                        >>"$RESULTS_DIR/throughput.tsv"
+                    log "   [round $round/$ROUNDS] $(printf '%-7s %-6s %12.0f req/s  server cpu %6.2fs  wall %6.2fs' \
+                        "$wl" "$(label $side)" "$R_RPS" "$R_SRV_CPU" "$R_WALL")"
+                done
+            done
+        done
+    done
+
+    # ---------------------------------------------------------- syscalls (perf)
+    if [[ $PERF == 1 ]]; then
+        if ! command -v perf >/dev/null; then
+            log "   PERF=1 but perf is not installed (apt-get install -y linux-perf); skipping"
+        elif ! perf stat -x, -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+            log "   PERF=1 but 'perf stat -e raw_syscalls:sys_enter' does not work here; skipping"
+        else
+            log ""
+            log "== Syscalls per request (perf stat -e raw_syscalls:sys_enter -p PID)"
+            printf 'server\tworkload\trequests\tsyscalls\n' >"$RESULTS_DIR/syscalls.tsv"
+            for p in $PIPELINES; do
+                n=$(requests_for "$p")
+                for t in $TESTS; do
+                    for side in ember redis; do
+                        pf=$RESULTS_DIR/perf-$side-$t-P$p.txt
+                        perf stat -x, -e raw_syscalls:sys_enter -p "${PID[$side]}" -o "$pf" \
+                            >/dev/null 2>&1 &
+                        perf_pid=$!
+                        STARTED_PIDS+=("$perf_pid")
+                        sleep 0.5
+                        run_bench "$side" "${PID[$side]}" "${PORT[$side]}" "$t" "$p" "$n"
+                        kill -INT "$perf_pid" 2>/dev/null || true
+                        wait "$perf_pid" 2>/dev/null || true
+                        stop_pid "$perf_pid"
+                        if c=$("${HELPER[@]}" perfcount "$pf" raw_syscalls:sys_enter); then
+                            printf '%s\t%s\t%s\t%s\n' "$side" "${t^^} P$p" "$n" "$c" \
+                                >>"$RESULTS_DIR/syscalls.tsv"
+                            log "   $(printf '%-7s %-6s %8.3f syscalls/request' "${t^^} P$p" \
+                                "$(label $side)" "$(awk -v c="$c" -v n="$n" 'BEGIN{print c/n}')")"
+                        else
+                            log "   could not read perf output $pf"
+                        fi
+                    done
+                done
+            done
+        fi
+    fi
+
+    for side in ember redis; do stop_pid "${PID[$side]}"; done
+fi
+
+# ------------------------------------------------------------ memory
+if [[ $SKIP_MEMORY != 1 ]]; then
+    log ""
+    log "== Memory: $MEM_KEYS keys key:%012d with $VALUE_SIZE-byte values, fresh instances"
+    printf 'server\tkeys\trss_before_kb\trss_after_kb\n' >"$RESULTS_DIR/memory.tsv"
+    for side in ember redis; do
+        start_server "$side" memory
+        sleep 0.5
+        before=$("${HELPER[@]}" rss "$SRV_PID")
+        load_keys "$SRV_PORT" "$MEM_KEYS"
+        sleep 1
+        after=$("${HELPER[@]}" rss "$SRV_PID")
+        printf '%s\t%s\t%s\t%s\n' "$side" "$MEM_KEYS" "$before" "$after" >>"$RESULTS_DIR/memory.tsv"
+        log "   $(label $side): RSS $before kB -> $after kB; $(awk -v a="$before" -v b="$after" \
+            -v n="$MEM_KEYS" 'BEGIN{printf "%.1f", (b-a)*1024/n}') bytes/key"
+        stop_pid "$SRV_PID"
+    done
+fi
+
+# ------------------------------------------------------------ instructions (callgrind)
+if [[ $CALLGRIND == 1 ]]; then
+    if ! command -v valgrind >/dev/null; then
+        log "   CALLGRIND=1 but valgrind is not installed (apt-get install -y valgrind); skipping"
+    else
+        log ""
+        log "== Instructions per request: callgrind, $CG_REQUESTS SET at -P 1 (slow)"
+        printf 'server\trequests\tinstructions\tscope\n' >"$RESULTS_DIR/callgrind.tsv"
+        for side in ember redis; do
+            rm -f "$RESULTS_DIR/callgrind.$side".*
+            start_server "$side" callgrind valgrind --tool=callgrind --trace-children=yes \
+                "--callgrind-out-file=$RESULTS_DIR/callgrind.$side.%p.out"
+            scope="load only"
+            if ! callgrind_control -z "$SRV_PID" >/dev/null 2>&1; then
+                scope="whole process (startup+load+shutdown)"
+            fi
+            bench_args "$SRV_PORT" set 1 "$CG_REQUESTS"
+            "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$RESULTS_DIR/.bench.out" 2>&1 ||
+                die "redis-benchmark under callgrind failed: $(cat "$RESULTS_DIR/.bench.out")"
+            if [[ $scope == "load only" ]] && ! callgrind_control -d "$SRV_PID" >/dev/null 2>&1; then
+                scope="whole process (startup+load+shutdown)"
+            fi
+            stop_pid "$SRV_PID"
+            if [[ $scope == "load only" ]]; then
+                files=("$RESULTS_DIR/callgrind.$side".*.out.*)
+            else
+                files=("$RESULTS_DIR/callgrind.$side".*)
+            fi
+            if ir=$("${HELPER[@]}" cgsummary "${files[@]}"); then
+                printf '%s\t%s\t%s\t%s\n' "$side" "$CG_REQUESTS" "$ir" "$scope" \
+                    >>"$RESULTS_DIR/callgrind.tsv"
+                log "   $(label $side): $ir instructions, $((ir / CG_REQUESTS)) per request ($scope)"
+            else
+                log "   $(label $side): no callgrind output found"
+            fi
+        done
+    fi
+fi
+
+# ------------------------------------------------------------ summary
+rm -f "$RESULTS_DIR/.time" "$RESULTS_DIR/.bench.out" "$RESULTS_DIR/.bench.err"
+"${HELPER[@]}" report "$RESULTS_DIR" >"$RESULTS_DIR/summary.md"
+echo
+cat "$RESULTS_DIR/summary.md"
+log "(summary saved to $RESULTS_DIR/summary.md)"

@@ -1,0 +1,314 @@
+#!/usr/bin/python3
+"""Helper for bench/compare.sh (standard library only).
+
+Subcommands:
+  freeport                      print a free TCP port on 127.0.0.1
+  resp COUNT VALUE_SIZE         write a RESP stream of COUNT "SET key:%012d <value>"
+                                commands to stdout (for `redis-cli --pipe`)
+  cputicks PID                  print utime+stime (clock ticks, all threads) of PID
+  rss PID                       print VmRSS of PID in kB
+  csvrps TEST                   read redis-benchmark --csv output on stdin, print
+                                the requests/s of TEST (e.g. SET); exit 1 if absent
+  cgsummary FILE...             print the largest callgrind "summary:"/"totals:" Ir
+  perfcount FILE EVENT          print the count of EVENT from `perf stat -x,` output
+  report RESULTS_DIR            print the summary from the files compare.sh wrote
+"""
+
+import csv
+import os
+import socket
+import statistics
+import sys
+
+
+def die(msg):
+    print(f"compare_helper: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def cmd_freeport(_args):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+
+
+def cmd_resp(args):
+    count = int(args[0])
+    vsize = int(args[1])
+    value = ("v" * vsize).encode()
+    head = b"*3\r\n$3\r\nSET\r\n$16\r\n"
+    tail = b"\r\n$%d\r\n%s\r\n" % (vsize, value)
+    out = sys.stdout.buffer
+    chunk = 10000
+    for base in range(0, count, chunk):
+        end = min(base + chunk, count)
+        out.write(b"".join(head + b"key:%012d" % i + tail for i in range(base, end)))
+    out.flush()
+
+
+def read_stat(pid):
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        data = f.read().decode(errors="replace")
+    # comm (field 2) may contain spaces and parentheses: split after the last ')'.
+    rest = data[data.rindex(")") + 2:].split()
+    # rest[0] is field 3 (state); utime is field 14, stime field 15.
+    return int(rest[11]) + int(rest[12])
+
+
+def cmd_cputicks(args):
+    print(read_stat(int(args[0])))
+
+
+def cmd_rss(args):
+    with open(f"/proc/{int(args[0])}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                print(line.split()[1])
+                return
+    die("no VmRSS line")
+
+
+def cmd_csvrps(args):
+    want = args[0].upper()
+    for row in csv.reader(sys.stdin):
+        if len(row) >= 2 and row[0].upper() == want:
+            try:
+                print(float(row[1]))
+                return
+            except ValueError:
+                pass
+    sys.exit(1)
+
+
+def cmd_cgsummary(args):
+    best = None
+    for path in args:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(("summary:", "totals:")):
+                        v = int(line.split()[1])
+                        best = v if best is None else max(best, v)
+        except (OSError, ValueError, IndexError):
+            pass
+    if best is None:
+        sys.exit(1)
+    print(best)
+
+
+def cmd_perfcount(args):
+    path, event = args
+    with open(path) as f:
+        for line in f:
+            parts = line.strip().split(",")
+            if len(parts) >= 3 and event in parts[2]:
+                try:
+                    print(int(float(parts[0])))
+                    return
+                except ValueError:
+                    die(f"perf could not count {event}: {line.strip()}")
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_rps(v):
+    return f"{v:,.0f}"
+
+
+def fmt_f(v, nd=2):
+    return f"{v:.{nd}f}"
+
+
+def load_tsv(path):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            if line.strip():
+                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+    return rows
+
+
+def read_meta(d):
+    meta = {}
+    path = os.path.join(d, "meta.env")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    meta[k] = v
+    return meta
+
+
+def table(header, rows, align=None):
+    align = align or ["l"] + ["r"] * (len(header) - 1)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    def line(cells):
+        out = []
+        for c, w, a in zip(cells, widths, align):
+            out.append(str(c).rjust(w) if a == "r" else str(c).ljust(w))
+        return "| " + " | ".join(out) + " |"
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(widths, align)) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def cmd_report(args):
+    d = args[0]
+    meta = read_meta(d)
+    ember = meta.get("EMBER_LABEL", "Ember")
+    redis = meta.get("REDIS_LABEL", "Redis")
+    out = []
+    out.append(f"## Ember vs Redis ({meta.get('DATE', '')})")
+    out.append("")
+    out.append(f"- Machine: {meta.get('NPROC', '?')} cores, {meta.get('CPU_MODEL', '?')}, "
+               f"Linux {meta.get('KERNEL', '?')}")
+    out.append(f"- Ember: `{meta.get('EMBER_CMD', '?')}`")
+    out.append(f"- Redis: `{meta.get('REDIS_CMD', '?')}` ({meta.get('REDIS_VERSION', '?')})")
+    out.append(f"- Client: `{meta.get('BENCH_CMD', '?')}` ({meta.get('BENCH_VERSION', '?')})")
+    out.append(f"- Pinning: {meta.get('PINNING', '?')}; load average at start: "
+               f"{meta.get('LOADAVG', '?')}")
+    out.append(f"- Command: `{meta.get('INVOCATION', '?')}`")
+    if meta.get("NOTE"):
+        out.append(f"- Note: {meta['NOTE']}")
+    out.append("")
+
+    rows = load_tsv(os.path.join(d, "throughput.tsv"))
+    if rows:
+        workloads = []
+        for r in rows:
+            if r["workload"] not in workloads:
+                workloads.append(r["workload"])
+        nrounds = len({r["round"] for r in rows})
+        out.append(f"### Throughput ({nrounds} round(s), median [min-max] req/s)")
+        out.append("")
+        trows, drows = [], []
+        for w in workloads:
+            per = {}
+            for side in ("ember", "redis"):
+                rs = [r for r in rows if r["workload"] == w and r["server"] == side]
+                if not rs:
+                    per[side] = None
+                    continue
+                rps = [float(r["rps"]) for r in rs]
+                cpu_per_m = [float(r["server_cpu_s"]) / int(r["requests"]) * 1e6 for r in rs]
+                srv_util = [float(r["server_cpu_s"]) / float(r["wall_s"]) * 100
+                            for r in rs if float(r["wall_s"]) > 0]
+                cli_util = [float(r["client_cpu_s"]) / float(r["wall_s"]) * 100
+                            for r in rs if float(r["wall_s"]) > 0]
+                per[side] = dict(
+                    med=statistics.median(rps), lo=min(rps), hi=max(rps),
+                    cpu=statistics.median(cpu_per_m),
+                    srv=statistics.median(srv_util) if srv_util else float("nan"),
+                    cli=statistics.median(cli_util) if cli_util else float("nan"),
+                    n=int(rs[0]["requests"]))
+            e, r_ = per["ember"], per["redis"]
+            def cell(p):
+                if p is None:
+                    return "-"
+                return f"{fmt_rps(p['med'])} [{fmt_rps(p['lo'])}-{fmt_rps(p['hi'])}]"
+            ratio = f"{e['med'] / r_['med']:.2f}x" if e and r_ and r_["med"] else "-"
+            trows.append([w, cell(e), cell(r_), ratio,
+                          fmt_f(e["cpu"]) if e else "-", fmt_f(r_["cpu"]) if r_ else "-"])
+            drows.append([w, f"{(e or r_)['n']:,}",
+                          f"{e['srv']:.0f}%" if e else "-", f"{r_['srv']:.0f}%" if r_ else "-",
+                          f"{e['cli']:.0f}%" if e else "-", f"{r_['cli']:.0f}%" if r_ else "-"])
+        out.append(table(["Workload", f"{ember} req/s", f"{redis} req/s", f"{ember}/{redis}",
+                          f"{ember} CPU s/M req", f"{redis} CPU s/M req"], trows))
+        out.append("")
+        out.append("CPU s/M req: server process utime+stime per million requests (median).")
+        out.append("")
+        out.append("Utilisation during the runs (median; ~100% client CPU means the client, "
+                   "not the server, is the bottleneck):")
+        out.append("")
+        out.append(table(["Workload", "Requests/run", f"{ember} server CPU", f"{redis} server CPU",
+                          "client CPU (vs Ember)", "client CPU (vs Redis)"], drows))
+        out.append("")
+
+    mem = {r["server"]: r for r in load_tsv(os.path.join(d, "memory.tsv"))}
+    if mem:
+        out.append(f"### Memory ({int(next(iter(mem.values()))['keys']):,} keys "
+                   f"`key:%012d`, {meta.get('VALUE_SIZE', '?')}-byte values, loaded with "
+                   f"`redis-cli --pipe`)")
+        out.append("")
+        mrows = []
+        bpk = {}
+        for side, label in (("ember", ember), ("redis", redis)):
+            m = mem.get(side)
+            if not m:
+                continue
+            before, after, keys = int(m["rss_before_kb"]), int(m["rss_after_kb"]), int(m["keys"])
+            bpk[side] = (after - before) * 1024 / keys
+            mrows.append([label, f"{before / 1024:.1f} MiB", f"{after / 1024:.1f} MiB",
+                          f"{(after - before) / 1024:.1f} MiB", f"{bpk[side]:.1f}"])
+        out.append(table(["Server", "RSS before", "RSS after", "Growth", "Bytes/key"], mrows))
+        out.append("")
+        if "ember" in bpk and "redis" in bpk and bpk["redis"] > 0:
+            out.append(f"{ember}/{redis} bytes per key: {bpk['ember'] / bpk['redis']:.2f}x")
+            out.append("")
+
+    cg = {r["server"]: r for r in load_tsv(os.path.join(d, "callgrind.tsv"))}
+    if cg:
+        any_row = next(iter(cg.values()))
+        out.append(f"### Instructions per request (callgrind, {int(any_row['requests']):,} "
+                   f"SET, -P 1, -c {meta.get('CLIENTS', '?')})")
+        out.append("")
+        crows, ipr = [], {}
+        for side, label in (("ember", ember), ("redis", redis)):
+            c = cg.get(side)
+            if not c:
+                continue
+            ipr[side] = int(c["instructions"]) / int(c["requests"])
+            crows.append([label, f"{int(c['instructions']):,}", f"{ipr[side]:,.0f}", c["scope"]])
+        out.append(table(["Server", "Instructions (Ir)", "Ir/request", "Counted"], crows))
+        out.append("")
+        if "ember" in ipr and "redis" in ipr:
+            out.append(f"{ember}/{redis} instructions per request: "
+                       f"{ipr['ember'] / ipr['redis']:.2f}x")
+            out.append("")
+
+    sc = load_tsv(os.path.join(d, "syscalls.tsv"))
+    if sc:
+        out.append("### System calls per request (perf stat -e raw_syscalls:sys_enter)")
+        out.append("")
+        ws = []
+        for r in sc:
+            if r["workload"] not in ws:
+                ws.append(r["workload"])
+        srows = []
+        for w in ws:
+            cells = [w]
+            vals = {}
+            for side in ("ember", "redis"):
+                rr = [r for r in sc if r["workload"] == w and r["server"] == side]
+                if rr:
+                    vals[side] = int(rr[0]["syscalls"]) / int(rr[0]["requests"])
+                    cells.append(f"{vals[side]:.3f}")
+                else:
+                    cells.append("-")
+            cells.append(f"{vals['ember'] / vals['redis']:.2f}x"
+                         if len(vals) == 2 and vals["redis"] else "-")
+            srows.append(cells)
+        out.append(table(["Workload", f"{ember} syscalls/req", f"{redis} syscalls/req",
+                          f"{ember}/{redis}"], srows))
+        out.append("")
+
+    print("\n".join(out))
+
+
+COMMANDS = {
+    "freeport": cmd_freeport, "resp": cmd_resp, "cputicks": cmd_cputicks, "rss": cmd_rss,
+    "csvrps": cmd_csvrps, "cgsummary": cmd_cgsummary, "perfcount": cmd_perfcount,
+    "report": cmd_report,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

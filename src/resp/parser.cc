@@ -1,0 +1,223 @@
+#include "resp/parser.h"
+
+#include <cstring>
+
+#include "base/strutil.h"
+
+namespace ember::resp {
+
+namespace {
+
+// Finds "\r\n" at or after `from`; returns npos when absent.
+size_t FindCrlf(std::string_view data, size_t from) {
+  while (from < data.size()) {
+    const void* p = memchr(data.data() + from, '\r', data.size() - from);
+    if (p == nullptr) return std::string_view::npos;
+    size_t i = static_cast<const char*>(p) - data.data();
+    if (i + 1 >= data.size()) return std::string_view::npos;
+    if (data[i + 1] == '\n') return i;
+    from = i + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Header numbers ("*3", "$5"): Redis accepts what string2ll accepts.
+bool ParseHeaderNumber(std::string_view s, int64_t* out) { return ParseInt64(s, out); }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+}
+
+}  // namespace
+
+void RequestParser::Reset() {
+  pos_ = 0;
+  remaining_ = -1;
+  bulk_len_ = -1;
+  spans_.clear();
+  min_bytes_ = 0;
+}
+
+ParseStatus RequestParser::Fail(const char* msg) {
+  error_ = msg;
+  Reset();
+  return ParseStatus::kError;
+}
+
+ParseStatus RequestParser::Parse(std::string_view data) {
+  if (data.size() < min_bytes_) return ParseStatus::kIncomplete;
+  if (pos_ == 0) {
+    if (data.empty()) {
+      min_bytes_ = 1;
+      return ParseStatus::kIncomplete;
+    }
+    if (data[0] != '*') return ParseInline(data);
+  }
+  return ParseMultibulk(data);
+}
+
+ParseStatus RequestParser::Done(std::string_view data, size_t end) {
+  args_.clear();
+  for (auto [off, len] : spans_) args_.emplace_back(data.data() + off, len);
+  consumed_ = end;
+  Reset();
+  return ParseStatus::kOk;
+}
+
+ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
+  if (remaining_ < 0) {
+    size_t eol = FindCrlf(data, 0);
+    if (eol == std::string_view::npos) {
+      if (data.size() > limits_->max_inline_len)
+        return Fail("Protocol error: too big mbulk count string");
+      min_bytes_ = data.size() + 1;
+      return ParseStatus::kIncomplete;
+    }
+    int64_t n;
+    if (!ParseHeaderNumber(data.substr(1, eol - 1), &n) || n > limits_->max_multibulk_len)
+      return Fail("Protocol error: invalid multibulk length");
+    pos_ = eol + 2;
+    if (n <= 0) {
+      args_.clear();
+      consumed_ = pos_;
+      Reset();
+      return ParseStatus::kOk;
+    }
+    remaining_ = n;
+    spans_.clear();
+    // Reserve modestly: a hostile count must not make us allocate.
+    spans_.reserve(n < 1024 ? n : 1024);
+  }
+  while (remaining_ > 0) {
+    if (bulk_len_ < 0) {
+      if (pos_ >= data.size()) {
+        min_bytes_ = pos_ + 1;
+        return ParseStatus::kIncomplete;
+      }
+      size_t eol = FindCrlf(data, pos_);
+      if (eol == std::string_view::npos) {
+        if (data.size() - pos_ > limits_->max_inline_len)
+          return Fail("Protocol error: too big bulk count string");
+        min_bytes_ = data.size() + 1;
+        return ParseStatus::kIncomplete;
+      }
+      if (data[pos_] != '$') {
+        error_ = "Protocol error: expected '$', got '";
+        error_ += data[pos_];
+        error_ += "'";
+        Reset();
+        return ParseStatus::kError;
+      }
+      int64_t len;
+      if (!ParseHeaderNumber(data.substr(pos_ + 1, eol - pos_ - 1), &len) || len < 0 ||
+          len > limits_->max_bulk_len)
+        return Fail("Protocol error: invalid bulk length");
+      bulk_len_ = len;
+      pos_ = eol + 2;
+    }
+    size_t need = pos_ + static_cast<size_t>(bulk_len_) + 2;
+    if (data.size() < need) {
+      min_bytes_ = need;
+      return ParseStatus::kIncomplete;
+    }
+    spans_.emplace_back(pos_, static_cast<size_t>(bulk_len_));
+    pos_ = need;  // like Redis, the two bytes after the payload are skipped unchecked
+    bulk_len_ = -1;
+    --remaining_;
+  }
+  return Done(data, pos_);
+}
+
+ParseStatus RequestParser::ParseInline(std::string_view data) {
+  const void* nl = memchr(data.data(), '\n', data.size());
+  if (nl == nullptr) {
+    if (data.size() > limits_->max_inline_len)
+      return Fail("Protocol error: too big inline request");
+    min_bytes_ = data.size() + 1;
+    return ParseStatus::kIncomplete;
+  }
+  size_t end = static_cast<const char*>(nl) - data.data();
+  std::string_view line = data.substr(0, end);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (!SplitInlineArgs(line, &inline_args_))
+    return Fail("Protocol error: unbalanced quotes in request");
+  args_.clear();
+  for (const auto& a : inline_args_) args_.emplace_back(a);
+  consumed_ = end + 1;
+  Reset();
+  return ParseStatus::kOk;
+}
+
+bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
+  out->clear();
+  size_t i = 0;
+  const size_t n = line.size();
+  while (true) {
+    while (i < n && IsSpace(line[i])) ++i;
+    if (i >= n) return true;
+    std::string cur;
+    bool in_dq = false, in_sq = false, done = false;
+    while (!done) {
+      if (in_dq) {
+        if (i >= n) return false;
+        char c = line[i];
+        if (c == '\\' && i + 3 < n && line[i + 1] == 'x' && HexValue(line[i + 2]) >= 0 &&
+            HexValue(line[i + 3]) >= 0) {
+          cur += static_cast<char>(HexValue(line[i + 2]) * 16 + HexValue(line[i + 3]));
+          i += 3;
+        } else if (c == '\\' && i + 1 < n) {
+          ++i;
+          switch (line[i]) {
+            case 'n': cur += '\n'; break;
+            case 'r': cur += '\r'; break;
+            case 't': cur += '\t'; break;
+            case 'b': cur += '\b'; break;
+            case 'a': cur += '\a'; break;
+            default: cur += line[i]; break;
+          }
+        } else if (c == '"') {
+          // A closing quote must be followed by a space or the end.
+          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (in_sq) {
+        if (i >= n) return false;
+        char c = line[i];
+        if (c == '\\' && i + 1 < n && line[i + 1] == '\'') {
+          ++i;
+          cur += '\'';
+        } else if (c == '\'') {
+          if (i + 1 < n && !IsSpace(line[i + 1])) return false;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else {
+        if (i >= n) break;
+        char c = line[i];
+        if (IsSpace(c)) {
+          done = true;
+        } else if (c == '"') {
+          in_dq = true;
+        } else if (c == '\'') {
+          in_sq = true;
+        } else {
+          cur += c;
+        }
+      }
+      if (i < n) ++i;
+    }
+    out->push_back(std::move(cur));
+  }
+}
+
+}  // namespace ember::resp

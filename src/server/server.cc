@@ -1,0 +1,262 @@
+#include "server/server.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/strutil.h"
+#include "server/log.h"
+#include "server/session.h"
+#include "server/worker.h"
+
+namespace ember::server {
+
+Server::Server(std::unique_ptr<Config> config, const Clock* clock)
+    : config_(std::move(config)), clock_(clock), rng_(std::random_device{}()) {
+  keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()));
+  RegisterAllCommands(table_);
+  start_us_ = clock_->NowUs();
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) run_id_ += kHex[rng_() % 16];
+  lastsave_s.store(start_us_ / 1'000'000);
+}
+
+Server::~Server() {
+  RequestShutdown();
+  for (auto& w : workers_) {
+    w->Stop();
+    w->Join();
+  }
+  workers_.clear();
+  {
+    std::lock_guard lk(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (cron_.joinable()) cron_.join();
+  if (background_.joinable()) background_.join();
+}
+
+std::string Server::Start() {
+  limits_.max_bulk_len = config_->proto_max_bulk_len.load();
+  int n = static_cast<int>(config_->threads.load());
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
+  int port = static_cast<int>(config_->port.load());
+  if (port != 0) {
+    for (auto& w : workers_) {
+      std::string err =
+          w->Listen(config_->bind(), port, static_cast<int>(config_->tcp_backlog.load()));
+      if (!err.empty()) return err;
+    }
+  }
+  for (auto& w : workers_) w->Start();
+  cron_ = std::thread([this] { CronLoop(); });
+  background_ = std::thread([this] { BackgroundLoop(); });
+  return "";
+}
+
+void Server::Wait() {
+  std::unique_lock lk(shutdown_mu_);
+  shutdown_cv_.wait(lk, [this] { return shutdown_.load(); });
+}
+
+void Server::RequestShutdown() {
+  {
+    std::lock_guard lk(shutdown_mu_);
+    shutdown_.store(true);
+  }
+  shutdown_cv_.notify_all();
+}
+
+void Server::RunInBackground(std::function<void()> fn) {
+  {
+    std::lock_guard lk(bg_mu_);
+    bg_queue_.push_back(std::move(fn));
+  }
+  bg_cv_.notify_one();
+}
+
+void Server::BackgroundLoop() {
+  while (true) {
+    std::function<void()> job;
+    {
+      std::unique_lock lk(bg_mu_);
+      bg_cv_.wait(lk, [this] { return bg_stop_ || !bg_queue_.empty(); });
+      if (bg_queue_.empty()) return;
+      job = std::move(bg_queue_.front());
+      bg_queue_.pop_front();
+    }
+    job();
+  }
+}
+
+uint64_t Server::Random() {
+  std::lock_guard lk(rng_mu_);
+  return rng_();
+}
+
+bool Server::lfu_policy() const {
+  return config_->maxmemory_policy().find("lfu") != std::string::npos;
+}
+
+void Server::CronLoop() {
+  while (!shutdown_.load()) {
+    int64_t hz = std::max<int64_t>(1, config_->hz.load());
+    int64_t period_us = 1'000'000 / hz;
+    int64_t t0 = MonotonicUs();
+    if (active_expire_.load()) RunActiveExpire();
+    limits_.max_bulk_len = config_->proto_max_bulk_len.load();
+    int64_t spent = MonotonicUs() - t0;
+    expire_cycle_cpu_ms.fetch_add(static_cast<uint64_t>(spent / 1000));
+    int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
+    std::unique_lock lk(shutdown_mu_);
+    shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
+                          [this] { return shutdown_.load(); });
+  }
+}
+
+// Redis's slow cycle: at most 25% of a cron period; keep going while more than 10% of the
+// sampled volatile keys were expired, so a mass expiry is reclaimed quickly.
+void Server::RunActiveExpire() {
+  int64_t hz = std::max<int64_t>(1, config_->hz.load());
+  int64_t budget_us = 1'000'000 / hz / 4;
+  int64_t start = MonotonicUs();
+  for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+    Database& db = keyspace_->db(i);
+    while (true) {
+      size_t sampled = 0;
+      int64_t ttl_sum = 0;
+      size_t deleted = db.ExpireCycle(clock_->NowMs(), 256, &sampled, &ttl_sum);
+      size_t live = sampled - deleted;
+      if (live > 0) {
+        int64_t avg = ttl_sum / static_cast<int64_t>(live);
+        int64_t old = db.avg_ttl_ms.load();
+        db.avg_ttl_ms.store(old == 0 ? avg : (old * 49 + avg) / 50);
+      }
+      if (sampled == 0) db.avg_ttl_ms.store(0);
+      if (MonotonicUs() - start > budget_us) return;
+      if (sampled == 0 || deleted * 10 < sampled) break;
+    }
+  }
+}
+
+void Server::RegisterClient(Connection* c) {
+  std::lock_guard lk(clients_mu_);
+  clients_[c->id] = c;
+}
+
+void Server::UnregisterClient(Connection* c) {
+  std::lock_guard lk(clients_mu_);
+  clients_.erase(c->id);
+}
+
+void Server::SlowlogAdd(cmd::ArgList args, int64_t duration_us, const Connection& c) {
+  SlowlogEntry e;
+  e.time_s = clock_->NowMs() / 1000;
+  e.duration_us = duration_us;
+  // Like Redis: at most 32 arguments, each at most 128 bytes.
+  size_t n = std::min<size_t>(args.size(), 32);
+  for (size_t i = 0; i < n; ++i) {
+    if (i == 31 && args.size() > 32) {
+      e.args.push_back("... (" + std::to_string(args.size() - 31) + " more arguments)");
+      break;
+    }
+    std::string a(args[i].substr(0, 128));
+    if (args[i].size() > 128)
+      a += "... (" + std::to_string(args[i].size() - 128) + " more bytes)";
+    e.args.push_back(std::move(a));
+  }
+  e.addr = c.addr;
+  e.name = c.name();
+  std::lock_guard lk(slowlog_mu_);
+  e.id = slowlog_next_id_++;
+  slowlog_.push_front(std::move(e));
+  size_t max = static_cast<size_t>(std::max<int64_t>(0, config_->slowlog_max_len.load()));
+  while (slowlog_.size() > max) slowlog_.pop_back();
+}
+
+std::vector<SlowlogEntry> Server::SlowlogGet(int64_t count) {
+  std::lock_guard lk(slowlog_mu_);
+  size_t n = count < 0 ? slowlog_.size() : std::min<size_t>(slowlog_.size(), count);
+  return std::vector<SlowlogEntry>(slowlog_.begin(), slowlog_.begin() + n);
+}
+
+size_t Server::SlowlogLen() {
+  std::lock_guard lk(slowlog_mu_);
+  return slowlog_.size();
+}
+
+void Server::SlowlogReset() {
+  std::lock_guard lk(slowlog_mu_);
+  slowlog_.clear();
+}
+
+void Server::LatencyAdd(const std::string& event, int64_t ms) {
+  std::lock_guard lk(latency_mu_);
+  int64_t now = clock_->NowMs() / 1000;
+  for (auto& e : latency_) {
+    if (e.name == event) {
+      if (!e.samples.empty() && e.samples.back().first == now) {
+        e.samples.back().second = std::max(e.samples.back().second, ms);
+      } else {
+        e.samples.emplace_back(now, ms);
+      }
+      while (e.samples.size() > 160) e.samples.pop_front();
+      e.max_ms = std::max(e.max_ms, ms);
+      return;
+    }
+  }
+  LatencyEvent e;
+  e.name = event;
+  e.samples.emplace_back(now, ms);
+  e.max_ms = ms;
+  latency_.push_back(std::move(e));
+}
+
+std::vector<LatencyEvent> Server::LatencyEvents() {
+  std::lock_guard lk(latency_mu_);
+  return latency_;
+}
+
+void Server::LatencyReset(const std::vector<std::string>& names, size_t* reset) {
+  std::lock_guard lk(latency_mu_);
+  *reset = 0;
+  if (names.empty()) {
+    *reset = latency_.size();
+    latency_.clear();
+    return;
+  }
+  for (const auto& n : names) {
+    auto it = std::find_if(latency_.begin(), latency_.end(),
+                           [&](const LatencyEvent& e) { return EqualsIgnoreCase(e.name, n); });
+    if (it != latency_.end()) {
+      latency_.erase(it);
+      ++*reset;
+    }
+  }
+}
+
+void Server::ResetStats() {
+  // Relaxed stores from this thread; a concurrent increment may survive, as in any reset.
+  for (auto& w : workers_) {
+    for (auto& st : w->cmd_stats) {
+      st.calls.Reset();
+      st.usec.Reset();
+      st.rejected.Reset();
+      st.failed.Reset();
+    }
+    w->commands_processed.Reset();
+    w->net_input.Reset();
+    w->net_output.Reset();
+    w->keyspace_hits.Reset();
+    w->keyspace_misses.Reset();
+  }
+  rejected_connections.store(0);
+  total_connections.store(0);
+  error_replies.store(0);
+  for (int i = 0; i < keyspace_->num_dbs(); ++i) keyspace_->db(i).expired_keys.store(0);
+}
+
+}  // namespace ember::server

@@ -1,0 +1,167 @@
+// The composition root: configuration, keyspace, command table, worker threads, cron and
+// the services commands reach through cmd::ServerApi.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cmd/command.h"
+#include "base/clock.h"
+#include "cmd/context.h"
+#include "server/config.h"
+#include "server/connection.h"
+#include "store/database.h"
+
+namespace ember::server {
+
+// A counter written by one thread and read by any: relaxed loads and stores, no RMW.
+struct Counter {
+  std::atomic<uint64_t> v{0};
+  void Add(uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Get() const { return v.load(std::memory_order_relaxed); }
+  void Reset() { v.store(0, std::memory_order_relaxed); }
+};
+
+struct CommandStat {
+  Counter calls, usec, rejected, failed;
+};
+
+struct SlowlogEntry {
+  uint64_t id;
+  int64_t time_s;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string addr;
+  std::string name;
+};
+
+struct LatencyEvent {
+  std::string name;
+  std::deque<std::pair<int64_t, int64_t>> samples;  // (unix seconds, ms)
+  int64_t max_ms = 0;
+};
+
+class Worker;
+
+class Server final : public cmd::ServerApi {
+ public:
+  explicit Server(std::unique_ptr<Config> config, const Clock* clock = &SystemClock::Instance());
+  ~Server() override;
+
+  // Opens listeners and starts threads; returns "" or an error.
+  std::string Start();
+  // Blocks until shutdown is requested (SHUTDOWN, signal), then stops every thread.
+  void Wait();
+  void RequestShutdown();
+  bool shutting_down() const { return shutdown_.load(); }
+
+  // Executes one request for a connection; appends the reply to c.out.
+  void Dispatch(Connection& c, cmd::ArgList args, Worker& w);
+
+  // cmd::ServerApi
+  int64_t proto_max_bulk_len() const override { return config_->proto_max_bulk_len.load(); }
+  void RunInBackground(std::function<void()> fn) override;
+  void SetActiveExpire(bool on) override { active_expire_.store(on); }
+  uint64_t Random() override;
+  bool lfu_policy() const override;
+
+  Config& config() { return *config_; }
+  Keyspace& keyspace() { return *keyspace_; }
+  cmd::CommandTable& commands() { return table_; }
+  const Clock& clock() const { return *clock_; }
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+
+  // Client registry (CLIENT LIST/KILL, INFO clients).
+  void RegisterClient(Connection* c);
+  void UnregisterClient(Connection* c);
+  template <typename Fn>
+  void ForEachClient(Fn&& fn) {
+    std::lock_guard lk(clients_mu_);
+    for (auto& [id, c] : clients_) fn(*c);
+  }
+  size_t client_count() {
+    std::lock_guard lk(clients_mu_);
+    return clients_.size();
+  }
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
+
+  // Slow log and latency monitor.
+  void SlowlogAdd(cmd::ArgList args, int64_t duration_us, const Connection& c);
+  std::vector<SlowlogEntry> SlowlogGet(int64_t count);
+  size_t SlowlogLen();
+  void SlowlogReset();
+  void LatencyAdd(const std::string& event, int64_t ms);
+  std::vector<LatencyEvent> LatencyEvents();
+  void LatencyReset(const std::vector<std::string>& names, size_t* reset);
+
+  // Statistics.
+  int64_t start_time_us() const { return start_us_; }
+  const std::string& run_id() const { return run_id_; }
+  void ResetStats();
+  Counter expired_stale_perc;  // unused placeholder for INFO compatibility
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> expire_cycle_cpu_ms{0};
+  std::atomic<uint64_t> error_replies{0};
+  std::atomic<int64_t> lastsave_s{0};
+  std::atomic<uint64_t> dirty{0};
+  std::vector<int> tcp_ports_bound;
+
+  std::string InfoText(const std::vector<std::string>& sections);
+
+ private:
+  void CronLoop();
+  void BackgroundLoop();
+  void RunActiveExpire();
+
+  std::unique_ptr<Config> config_;
+  const Clock* clock_;
+  std::unique_ptr<Keyspace> keyspace_;
+  cmd::CommandTable table_;
+  resp::ParserLimits limits_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  std::atomic<bool> shutdown_{false};
+  std::mutex shutdown_mu_;
+  std::condition_variable shutdown_cv_;
+
+  std::atomic<bool> active_expire_{true};
+  std::thread cron_;
+  std::thread background_;
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  std::deque<std::function<void()>> bg_queue_;
+  bool bg_stop_ = false;
+
+  std::mutex clients_mu_;
+  std::unordered_map<uint64_t, Connection*> clients_;
+  std::atomic<uint64_t> next_client_id_{1};
+
+  std::mutex slowlog_mu_;
+  std::deque<SlowlogEntry> slowlog_;
+  uint64_t slowlog_next_id_ = 0;
+  std::mutex latency_mu_;
+  std::vector<LatencyEvent> latency_;
+
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+  int64_t start_us_;
+  std::string run_id_;
+
+  friend class Worker;
+};
+
+// Registers every command family (the list lives in one place: all_commands.cc).
+void RegisterAllCommands(cmd::CommandTable& table);
+
+}  // namespace ember::server

@@ -1,0 +1,279 @@
+#include "server/worker.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "server/log.h"
+
+namespace ember::server {
+
+namespace {
+constexpr uint64_t kWakerToken = 1ULL << 62;
+constexpr uint64_t kListenerToken = 1ULL << 61;
+constexpr size_t kReadChunk = 64 * 1024;
+// Read at most this much into a connection's own buffer per wake-up (huge bulk uploads).
+constexpr size_t kMaxDirectRead = 4 * 1024 * 1024;
+}  // namespace
+
+Worker::Worker(Server* server, int index)
+    : server_(server), index_(index), rbuf_(new char[kReadChunk]) {
+  cmd_stats = std::vector<CommandStat>(server->commands().by_id().size());
+}
+
+Worker::~Worker() {
+  for (int fd : listeners_) close(fd);
+  for (auto& [id, c] : conns_) {
+    server_->UnregisterClient(c.get());
+    close(c->fd);
+  }
+}
+
+std::string Worker::Listen(const std::vector<std::string>& addrs, int port, int backlog) {
+  for (const auto& a0 : addrs) {
+    bool optional = !a0.empty() && a0[0] == '-';
+    std::string a = optional ? a0.substr(1) : a0;
+    std::string err;
+    int fd = net::ListenTcp(a, port, backlog, true, &err);
+    if (fd < 0) {
+      if (optional) continue;
+      return "Could not create server TCP listening socket " + a + ":" + std::to_string(port) +
+             ": " + err;
+    }
+    poller_.Add(fd, net::Poller::kRead, kListenerToken + listeners_.size());
+    listeners_.push_back(fd);
+  }
+  if (listeners_.empty()) return "Failed listening on port " + std::to_string(port);
+  return "";
+}
+
+void Worker::Start() {
+  poller_.Add(waker_.fd(), net::Poller::kRead, kWakerToken);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Worker::Stop() {
+  stop_.store(true);
+  waker_.Wake();
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Post(std::function<void()> fn) {
+  {
+    std::lock_guard lk(mailbox_mu_);
+    mailbox_.push_back(std::move(fn));
+  }
+  waker_.Wake();
+}
+
+void Worker::RunMailbox() {
+  std::vector<std::function<void()>> jobs;
+  {
+    std::lock_guard lk(mailbox_mu_);
+    jobs.swap(mailbox_);
+  }
+  for (auto& j : jobs) j();
+}
+
+void Worker::Loop() {
+  net::Poller::Event events[256];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int n = poller_.Wait(events, 256, 100);
+    for (int i = 0; i < n; ++i) {
+      uint64_t t = events[i].token;
+      if (t == kWakerToken) {
+        waker_.Drain();
+        RunMailbox();
+        continue;
+      }
+      if (t >= kListenerToken && t < kWakerToken) {
+        OnAccept(listeners_[t - kListenerToken]);
+        continue;
+      }
+      auto it = conns_.find(t);
+      if (it == conns_.end()) continue;
+      Connection& c = *it->second;
+      if (events[i].writable) {
+        Flush(c);
+        if (conns_.find(t) == conns_.end()) continue;
+        // Output drained: resume requests parked by backpressure.
+        if (!c.want_write && c.parked && !c.close_after_reply) {
+          c.parked = false;
+          ProcessInput(c, false, 0);
+          if (conns_.find(t) == conns_.end()) continue;
+          Flush(c);
+          if (conns_.find(t) == conns_.end()) continue;
+        }
+      }
+      if (events[i].readable) OnReadable(c);
+    }
+    int64_t now = server_->clock().NowMs();
+    int64_t period = 1000 / std::max<int64_t>(1, server_->config().hz.load());
+    if (now - last_cron_ms_ >= period) {
+      last_cron_ms_ = now;
+      Cron(now);
+    }
+  }
+}
+
+void Worker::OnAccept(int lfd) {
+  for (int k = 0; k < 64; ++k) {
+    std::string peer;
+    int fd = net::Accept(lfd, &peer);
+    if (fd < 0) return;
+    if (static_cast<int64_t>(server_->client_count()) >= server_->config().maxclients.load()) {
+      static const char kMsg[] = "-ERR max number of clients reached\r\n";
+      ssize_t r = write(fd, kMsg, sizeof(kMsg) - 1);
+      (void)r;
+      close(fd);
+      server_->rejected_connections.fetch_add(1);
+      continue;
+    }
+    net::SetNoDelay(fd);
+    net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
+    uint64_t id = server_->NextClientId();
+    auto conn = std::make_unique<Connection>(id, fd, peer, net::LocalAddress(fd), this,
+                                             &server_->limits_, server_->clock().NowMs());
+    conn->authenticated = server_->config().requirepass().empty();
+    server_->RegisterClient(conn.get());
+    server_->total_connections.fetch_add(1);
+    poller_.Add(fd, net::Poller::kRead, id);
+    conns_[id] = std::move(conn);
+  }
+}
+
+void Worker::OnReadable(Connection& c) {
+  if (c.kill_requested.load()) {
+    Close(c);
+    return;
+  }
+  ssize_t n;
+  bool scratch = c.in.empty() && !c.parser.InProgress();
+  if (scratch) {
+    n = read(c.fd, rbuf_.get(), kReadChunk);
+  } else {
+    size_t want = kReadChunk;
+    size_t need = c.parser.MinBytes();
+    if (need > c.in.size()) want = std::min(std::max(want, need - c.in.size()), kMaxDirectRead);
+    size_t old = c.in.size();
+    if (c.in.capacity() < old + want) c.in.reserve(std::max(old + want, need));
+    c.in.resize(old + want);
+    n = read(c.fd, c.in.data() + old, want);
+    c.in.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+  }
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    Close(c);
+    return;
+  }
+  if (n < 0) return;
+  net_input.Add(static_cast<uint64_t>(n));
+  c.last_interaction_ms.store(server_->clock().NowMs(), std::memory_order_relaxed);
+  uint64_t id = c.id;
+  ProcessInput(c, scratch, static_cast<size_t>(n));
+  if (conns_.find(id) == conns_.end()) return;
+  if (static_cast<int64_t>(c.in.size()) > server_->config().client_query_buffer_limit.load()) {
+    LogWarning("Closing client that reached max query buffer length: id=" + std::to_string(c.id));
+    Close(c);
+    return;
+  }
+  Flush(c);
+  while (conns_.find(id) != conns_.end() && c.parked && !c.want_write) {
+    c.parked = false;
+    ProcessInput(c, false, 0);
+    if (conns_.find(id) == conns_.end()) return;
+    Flush(c);
+  }
+}
+
+void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
+  std::string_view data = from_scratch ? std::string_view(rbuf_.get(), n) : std::string_view(c.in);
+  size_t off = 0;
+  while (off < data.size() && !c.close_after_reply) {
+    // Backpressure: a client that does not read its replies stops being served.
+    if (c.out.size() - c.out_pos > (64u << 20)) {
+      c.parked = true;
+      break;
+    }
+    resp::ParseStatus st = c.parser.Parse(data.substr(off));
+    if (st == resp::ParseStatus::kIncomplete) break;
+    if (st == resp::ParseStatus::kError) {
+      c.writer.Error(std::string("ERR ") + std::string(c.parser.error()));
+      server_->error_replies.fetch_add(1, std::memory_order_relaxed);
+      c.close_after_reply = true;
+      off = data.size();
+      break;
+    }
+    const auto& args = c.parser.args();
+    off += c.parser.consumed();
+    if (!args.empty()) {
+      server_->Dispatch(c, cmd::ArgList(args.data(), args.size()), *this);
+      if (c.kill_requested.load(std::memory_order_relaxed)) c.close_after_reply = true;
+    }
+  }
+  if (from_scratch) {
+    if (off < data.size()) c.in.assign(data.data() + off, data.size() - off);
+  } else if (off > 0) {
+    c.in.erase(0, off);
+  }
+  c.qbuf.store(c.in.size(), std::memory_order_relaxed);
+}
+
+void Worker::Flush(Connection& c) {
+  while (c.out_pos < c.out.size()) {
+    ssize_t n = write(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        if (!c.want_write) {
+          c.want_write = true;
+          poller_.Modify(c.fd, net::Poller::kRead | net::Poller::kWrite, c.id);
+        }
+        c.omem.store(c.out.size() - c.out_pos, std::memory_order_relaxed);
+        return;
+      }
+      Close(c);
+      return;
+    }
+    net_output.Add(static_cast<uint64_t>(n));
+    c.out_pos += static_cast<size_t>(n);
+  }
+  c.out.clear();
+  c.out_pos = 0;
+  if (c.out.capacity() > (1u << 20)) std::string().swap(c.out);
+  c.omem.store(0, std::memory_order_relaxed);
+  if (c.want_write) {
+    c.want_write = false;
+    poller_.Modify(c.fd, net::Poller::kRead, c.id);
+  }
+  if (c.close_after_reply) Close(c);
+}
+
+void Worker::Close(Connection& c) {
+  uint64_t id = c.id;
+  server_->UnregisterClient(&c);
+  poller_.Remove(c.fd);
+  close(c.fd);
+  conns_.erase(id);
+}
+
+void Worker::Cron(int64_t now_ms) {
+  int64_t timeout = server_->config().timeout.load();
+  std::vector<Connection*> victims;
+  for (auto& [id, c] : conns_) {
+    if (c->kill_requested.load()) {
+      victims.push_back(c.get());
+    } else if (timeout > 0 &&
+               now_ms - c->last_interaction_ms.load(std::memory_order_relaxed) > timeout * 1000) {
+      victims.push_back(c.get());
+    } else if (c->in.empty() && c->in.capacity() > 0 && !c->parser.InProgress()) {
+      std::string().swap(c->in);  // idle clients keep no query buffer
+    }
+  }
+  for (Connection* c : victims) Close(*c);
+}
+
+}  // namespace ember::server

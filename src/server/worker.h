@@ -1,0 +1,65 @@
+// One event-loop thread: its listeners (SO_REUSEPORT), its connections, their commands.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cmd/context.h"
+#include "net/socket.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace ember::server {
+
+class Worker {
+ public:
+  Worker(Server* server, int index);
+  ~Worker();
+
+  // Opens this worker's listeners; "" or an error.
+  std::string Listen(const std::vector<std::string>& addrs, int port, int backlog);
+  void Start();
+  void Stop();
+  void Join();
+  // Runs fn on this worker's thread soon.
+  void Post(std::function<void()> fn);
+
+  int index() const { return index_; }
+  Server& server() { return *server_; }
+
+  // Statistics (written by this thread only).
+  std::vector<CommandStat> cmd_stats;
+  Counter commands_processed, net_input, net_output;
+  cmd::ThreadCounters counters;  // keyspace hits/misses (read racily by INFO)
+  Counter keyspace_hits, keyspace_misses;
+  std::vector<std::string_view> arg_scratch;
+
+ private:
+  void Loop();
+  void OnAccept(int lfd);
+  void OnReadable(Connection& c);
+  void ProcessInput(Connection& c, bool from_scratch, size_t n);
+  void Flush(Connection& c);
+  void Close(Connection& c);
+  void Cron(int64_t now_ms);
+  void RunMailbox();
+
+  Server* server_;
+  int index_;
+  net::Poller poller_;
+  net::Waker waker_;
+  std::vector<int> listeners_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::unique_ptr<char[]> rbuf_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mailbox_mu_;
+  std::vector<std::function<void()>> mailbox_;
+  int64_t last_cron_ms_ = 0;
+};
+
+}  // namespace ember::server

@@ -1,0 +1,115 @@
+#include "store/key_table.h"
+
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "base/hash.h"
+
+namespace ember {
+
+KeyTable::~KeyTable() { Clear(); }
+
+KeyTable::KeyTable(KeyTable&& o) noexcept
+    : buckets_(std::exchange(o.buckets_, nullptr)),
+      mask_(std::exchange(o.mask_, 0)),
+      size_(std::exchange(o.size_, 0)) {}
+
+KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
+  if (this != &o) {
+    Clear();
+    buckets_ = std::exchange(o.buckets_, nullptr);
+    mask_ = std::exchange(o.mask_, 0);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
+  if (buckets_ == nullptr) return nullptr;
+  Entry** link = &buckets_[hash & mask_];
+  while (*link != nullptr) {
+    std::string_view k = (*link)->key();
+    if (k.size() == key.size() && memcmp(k.data(), key.data(), key.size()) == 0) return link;
+    link = &(*link)->next;
+  }
+  return nullptr;
+}
+
+void KeyTable::Insert(Entry* e, uint64_t hash) {
+  if (buckets_ == nullptr) {
+    Resize(4);
+  } else if (size_ >= mask_ + 1) {
+    Resize((mask_ + 1) * 2);
+  }
+  Entry** b = &buckets_[hash & mask_];
+  e->next = *b;
+  *b = e;
+  ++size_;
+}
+
+Entry* KeyTable::Unlink(Entry** link) {
+  Entry* e = *link;
+  *link = e->next;
+  e->next = nullptr;
+  --size_;
+  // Shrink below 1/8 fill so a table that was large does not keep its memory forever.
+  if (mask_ + 1 > 64 && size_ * 8 < mask_ + 1) Resize((mask_ + 1) / 2);
+  return e;
+}
+
+void KeyTable::Resize(size_t n) {
+  Entry** nb = static_cast<Entry**>(calloc(n, sizeof(Entry*)));
+  if (nb == nullptr) throw std::bad_alloc();
+  size_t nmask = n - 1;
+  if (buckets_ != nullptr) {
+    for (size_t i = 0; i <= mask_; ++i) {
+      Entry* e = buckets_[i];
+      while (e != nullptr) {
+        Entry* next = e->next;
+        Entry** b = &nb[HashKey(e->key()) & nmask];
+        e->next = *b;
+        *b = e;
+        e = next;
+      }
+    }
+    free(buckets_);
+  }
+  buckets_ = nb;
+  mask_ = nmask;
+}
+
+Entry* KeyTable::Random(uint64_t rnd) const {
+  if (size_ == 0) return nullptr;
+  // Probe random buckets until a non-empty one, then pick a random element of its chain.
+  uint64_t x = rnd;
+  while (true) {
+    Entry* e = buckets_[x & mask_];
+    if (e != nullptr) {
+      size_t len = 0;
+      for (Entry* p = e; p; p = p->next) ++len;
+      size_t pick = (x >> 32) % len;
+      while (pick--) e = e->next;
+      return e;
+    }
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  }
+}
+
+void KeyTable::Clear() {
+  if (buckets_ == nullptr) return;
+  for (size_t i = 0; i <= mask_; ++i) {
+    Entry* e = buckets_[i];
+    while (e != nullptr) {
+      Entry* next = e->next;
+      FreeEntry(e);
+      e = next;
+    }
+  }
+  free(buckets_);
+  buckets_ = nullptr;
+  mask_ = 0;
+  size_ = 0;
+}
+
+}  // namespace ember

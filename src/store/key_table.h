@@ -1,0 +1,80 @@
+// Chained hash table of Entries (intrusive `next`), power-of-two buckets.
+//
+// Growth doubles the bucket array in one step; that is bounded because a table only ever
+// holds one partition's keys (a database has 1024 partitions). Scan() uses a reverse-binary
+// cursor so a full iteration returns every key present throughout, even if the table grows
+// or shrinks between calls. Not thread-safe: the owning partition's lock guards it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "store/entry.h"
+
+namespace ember {
+
+class KeyTable {
+ public:
+  KeyTable() = default;
+  ~KeyTable();
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+  KeyTable(KeyTable&& o) noexcept;
+  KeyTable& operator=(KeyTable&& o) noexcept;
+
+  // The link (bucket slot or predecessor's next) that points at the entry with this key,
+  // or nullptr. The link stays valid until the table is modified.
+  Entry** FindLink(std::string_view key, uint64_t hash);
+  Entry* Find(std::string_view key, uint64_t hash) {
+    Entry** l = FindLink(key, hash);
+    return l ? *l : nullptr;
+  }
+  // Adds an entry whose key is not present. May grow the table.
+  void Insert(Entry* e, uint64_t hash);
+  // Removes the entry at `link` and returns it (caller frees). May shrink the table.
+  Entry* Unlink(Entry** link);
+  // Replaces the entry at `link` by `e` (same key), e.g. after a realloc.
+  static void Replace(Entry** link, Entry* e) {
+    e->next = (*link)->next;
+    *link = e;
+  }
+
+  size_t size() const { return size_; }
+  size_t bucket_count() const { return mask_ ? mask_ + 1 : 0; }
+
+  // Visits the entries of the bucket(s) at `cursor` and returns the next cursor (0 = done).
+  template <typename Fn>
+  uint64_t Scan(uint64_t cursor, Fn&& fn) const;
+  // A random entry (nullptr when empty); `rnd` is a random number.
+  Entry* Random(uint64_t rnd) const;
+  // Frees every entry.
+  void Clear();
+
+ private:
+  void Resize(size_t buckets);
+
+  Entry** buckets_ = nullptr;
+  size_t mask_ = 0;  // bucket_count - 1, 0 when no array
+  size_t size_ = 0;
+};
+
+inline uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  return __builtin_bswap64(v);
+}
+
+template <typename Fn>
+uint64_t KeyTable::Scan(uint64_t cursor, Fn&& fn) const {
+  if (buckets_ == nullptr) return 0;
+  for (Entry* e = buckets_[cursor & mask_]; e != nullptr; e = e->next) fn(e);
+  // Increment the reversed cursor: set the unmasked high bits, reverse, +1, reverse back.
+  uint64_t v = cursor | ~static_cast<uint64_t>(mask_);
+  v = ReverseBits(v);
+  ++v;
+  return ReverseBits(v);
+}
+
+}  // namespace ember

@@ -1,0 +1,2 @@
+def test_ping(r):
+    assert r.ping()
