@@ -1,4 +1,5 @@
 #include "base/clock.h"
+#include "cmd/dispatch.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -17,19 +18,12 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
   ReplyMode mode = c.reply_mode;
   if (mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kSkipThis;
 
-  const cmd::CommandSpec* spec = table_.Find(args[0]);
+  cmd::Resolution res = cmd::Resolve(table_, args);
+  const cmd::CommandSpec* spec = res.spec;
   if (spec == nullptr) {
-    Reject(c, w, *this, cmd::UnknownCommandError(args), nullptr);
-  } else if (!spec->subcommands.empty() && args.size() >= 2 &&
-             cmd::CommandTable::FindSub(*spec, args[1]) == nullptr) {
-    Reject(c, w, *this, cmd::UnknownSubcommandError(args[0], args[1]), spec);
+    Reject(c, w, *this, res.error, res.rejected);
   } else {
-    if (!spec->subcommands.empty() && args.size() >= 2)
-      spec = cmd::CommandTable::FindSub(*spec, args[1]);
-    int argc = static_cast<int>(args.size());
-    if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-      Reject(c, w, *this, cmd::ArityError(spec->name), spec);
-    } else if (!c.authenticated && !(spec->flags & cmd::kNoAuth)) {
+    if (!c.authenticated && !(spec->flags & cmd::kNoAuth)) {
       Reject(c, w, *this, "NOAUTH Authentication required.", spec);
     } else {
       cmd::CommandContext ctx;
@@ -45,15 +39,7 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       ctx.session = &c;
       ctx.no_touch = c.no_touch;
       int64_t t0 = MonotonicUs();
-      {
-        LockSet locks;
-        if (!(spec->flags & cmd::kNoLock)) {
-          spec->ForEachKey(args, [&](std::string_view k) { locks.AddKey(*ctx.db, k); });
-          if (spec->lock_fn) spec->lock_fn(args, ctx, locks);
-          locks.Lock();
-        }
-        spec->handler(args, ctx);
-      }
+      cmd::RunLocked(*spec, args, ctx);
       int64_t dur = MonotonicUs() - t0;
       CommandStat& st = w.cmd_stats[static_cast<size_t>(spec->id)];
       st.calls.Add();

@@ -5,7 +5,7 @@ import time
 import pytest
 
 import resp
-from helpers import error_of, parse_info, wait_until
+from helpers import error_of, make_list, parse_info, wait_until
 
 NOT_INT = "ERR value is not an integer or out of range"
 
@@ -165,16 +165,25 @@ def test_lazy_expiry(r):
 
 def test_expired_key_invisible_to_all_commands(r, conn):
     r.set("a", "1", px=30)
-    r.rpush("l", "x")
-    r.pexpire("l", 30)
+    r.set("b", "1", px=30)
+    r.set("c", "1", px=30)
     time.sleep(0.1)
     assert r.type("a") == b"none"
-    assert r.type("l") == b"none"
     assert r.strlen("a") == 0
     assert r.append("a", "z") == 1
     assert r.ttl("a") == -1
-    assert r.incr("l") == 1  # list expired: key is free for a string
-    assert conn.call("RENAME", "nokey", "x") == resp.Error(b"ERR no such key")
+    assert conn.call("RENAME", "b", "x") == resp.Error(b"ERR no such key")
+    assert conn.call("COPY", "c", "x") == 0
+    assert r.keys("*") == [b"a"]
+    assert r.dbsize() <= 3
+
+
+def test_expired_list_frees_key_for_other_type(r):
+    make_list(r, "l")
+    r.pexpire("l", 30)
+    time.sleep(0.1)
+    assert r.type("l") == b"none"
+    assert r.incr("l") == 1
 
 
 def _active_expire(conn, on):

@@ -6,7 +6,7 @@ import pytest
 import redis
 
 import resp
-from helpers import error_of
+from helpers import error_of, make_list
 
 ARITY = "ERR wrong number of arguments for '%s' command"
 NOT_INT = "ERR value is not an integer or out of range"
@@ -105,7 +105,7 @@ def test_set_get_option(r, conn):
 
 
 def test_set_get_wrongtype(r, conn):
-    r.lpush("l", "x")
+    make_list(r, "l")
     assert error_of(conn, "SET", "l", "v", "GET") == WRONGTYPE
     assert r.type("l") == b"list"  # not overwritten
     # plain SET overwrites any type
@@ -153,7 +153,7 @@ def test_arity_error_uses_lowercase_name(conn):
 
 
 def test_wrongtype_on_string_commands(r, conn):
-    r.rpush("l", "a")
+    make_list(r, "l")
     for args in [("GET", "l"), ("APPEND", "l", "x"), ("STRLEN", "l"), ("INCR", "l"),
                  ("GETRANGE", "l", "0", "1"), ("SETRANGE", "l", "0", "x"), ("GETSET", "l", "x"),
                  ("GETDEL", "l"), ("GETEX", "l"), ("INCRBYFLOAT", "l", "1"), ("DECRBY", "l", "1")]:
