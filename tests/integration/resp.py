@@ -274,6 +274,25 @@ class Conn:
             self.sock.settimeout(old)
         return out
 
+    def read_bytes(self, n, timeout=5.0):
+        """Return exactly `n` raw bytes (fewer only on timeout or EOF)."""
+        old = self.sock.gettimeout()
+        self.sock.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            while len(self.buf) - self.pos < n and time.monotonic() < deadline:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    break
+                self.buf += chunk
+        except socket.timeout:
+            pass
+        finally:
+            self.sock.settimeout(old)
+        out = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += len(out)
+        return out
+
     def is_closed(self, timeout=2.0):
         """True if the peer closed the connection (EOF or reset) in time."""
         if len(self.buf) > self.pos:
