@@ -81,8 +81,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
       return ParseStatus::kIncomplete;
     }
     int64_t n;
-    if (!ParseHeaderNumber(data.substr(1, eol - 1), &n) || n > limits_->max_multibulk_len)
+    if (!ParseHeaderNumber(data.substr(1, eol - 1), &n))
       return Fail("Protocol error: invalid multibulk length");
+    if (n > limits_->max_multibulk_len) return Fail(limits_->multibulk_error);
     pos_ = eol + 2;
     if (n <= 0) {
       args_.clear();
@@ -116,9 +117,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view data) {
         return ParseStatus::kError;
       }
       int64_t len;
-      if (!ParseHeaderNumber(data.substr(pos_ + 1, eol - pos_ - 1), &len) || len < 0 ||
-          len > limits_->max_bulk_len)
+      if (!ParseHeaderNumber(data.substr(pos_ + 1, eol - pos_ - 1), &len) || len < 0)
         return Fail("Protocol error: invalid bulk length");
+      if (len > limits_->max_bulk_len) return Fail(limits_->bulk_error);
       bulk_len_ = len;
       pos_ = eol + 2;
     }

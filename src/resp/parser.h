@@ -19,6 +19,9 @@ struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
   int64_t max_multibulk_len = 1024 * 1024;     // elements in one request
   size_t max_inline_len = 64 * 1024;           // inline request or header line
+  // Before AUTH, Redis 7 refuses big requests with these messages (empty: no special text).
+  const char* multibulk_error = "Protocol error: invalid multibulk length";
+  const char* bulk_error = "Protocol error: invalid bulk length";
 };
 
 enum class ParseStatus { kOk, kIncomplete, kError };
@@ -26,6 +29,8 @@ enum class ParseStatus { kOk, kIncomplete, kError };
 class RequestParser {
  public:
   explicit RequestParser(const ParserLimits* limits) : limits_(limits) {}
+  // Switches limits between requests (e.g. stricter ones before AUTH).
+  void set_limits(const ParserLimits* limits) { limits_ = limits; }
 
   // On kOk, args() holds the request (views into `data` or into parser-owned storage for
   // inline requests) valid until the next Parse() or Reset(); consumed() is its byte length.

@@ -39,7 +39,6 @@ Server::~Server() {
 }
 
 std::string Server::Start() {
-  limits_.max_bulk_len = config_->proto_max_bulk_len.load();
   int n = static_cast<int>(config_->threads.load());
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
@@ -107,8 +106,7 @@ void Server::CronLoop() {
     int64_t period_us = 1'000'000 / hz;
     int64_t t0 = MonotonicUs();
     if (active_expire_.load()) RunActiveExpire();
-    limits_.max_bulk_len = config_->proto_max_bulk_len.load();
-    int64_t spent = MonotonicUs() - t0;
+      int64_t spent = MonotonicUs() - t0;
     expire_cycle_cpu_ms.fetch_add(static_cast<uint64_t>(spent / 1000));
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);

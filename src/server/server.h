@@ -128,7 +128,6 @@ class Server final : public cmd::ServerApi {
   const Clock* clock_;
   std::unique_ptr<Keyspace> keyspace_;
   cmd::CommandTable table_;
-  resp::ParserLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   std::atomic<bool> shutdown_{false};

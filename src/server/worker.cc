@@ -15,11 +15,25 @@ constexpr uint64_t kListenerToken = 1ULL << 61;
 constexpr size_t kReadChunk = 64 * 1024;
 // Read at most this much into a connection's own buffer per wake-up (huge bulk uploads).
 constexpr size_t kMaxDirectRead = 4 * 1024 * 1024;
+
+bool IsLoopback(const std::string& peer) {
+  return peer.rfind("127.", 0) == 0 || peer.rfind("::1:", 0) == 0 ||
+         peer.rfind("::ffff:127.", 0) == 0;
+}
+
+const char kProtectedModeError[] =
+    "-DENIED Ember is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Ember you may adopt "
+    "one of the following solutions: 1) Disable protected mode with 'CONFIG SET protected-mode "
+    "no' from the loopback interface. 2) Set a password with 'CONFIG SET requirepass <password>'"
+    ". 3) Start the server with '--protected-mode no'.\r\n";
 }  // namespace
 
 Worker::Worker(Server* server, int index)
     : server_(server), index_(index), rbuf_(new char[kReadChunk]) {
   cmd_stats = std::vector<CommandStat>(server->commands().by_id().size());
+  limits_.max_bulk_len = server->config().proto_max_bulk_len.load();
 }
 
 Worker::~Worker() {
@@ -133,11 +147,19 @@ void Worker::OnAccept(int lfd) {
       server_->rejected_connections.fetch_add(1);
       continue;
     }
+    if (server_->config().protected_mode.load() && server_->config().requirepass().empty() &&
+        !IsLoopback(peer)) {
+      ssize_t r = write(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
+      (void)r;
+      close(fd);
+      server_->rejected_connections.fetch_add(1);
+      continue;
+    }
     net::SetNoDelay(fd);
     net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
     uint64_t id = server_->NextClientId();
     auto conn = std::make_unique<Connection>(id, fd, peer, net::LocalAddress(fd), this,
-                                             &server_->limits_, server_->clock().NowMs());
+                                             &limits_, server_->clock().NowMs());
     conn->authenticated = server_->config().requirepass().empty();
     server_->RegisterClient(conn.get());
     server_->total_connections.fetch_add(1);
@@ -198,6 +220,8 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
       c.parked = true;
       break;
     }
+    if (!c.parser.InProgress())
+      c.parser.set_limits(c.authenticated ? &limits_ : &unauth_limits_);
     resp::ParseStatus st = c.parser.Parse(data.substr(off));
     if (st == resp::ParseStatus::kIncomplete) break;
     if (st == resp::ParseStatus::kError) {
@@ -261,6 +285,7 @@ void Worker::Close(Connection& c) {
 }
 
 void Worker::Cron(int64_t now_ms) {
+  limits_.max_bulk_len = server_->config().proto_max_bulk_len.load();
   int64_t timeout = server_->config().timeout.load();
   std::vector<Connection*> victims;
   for (auto& [id, c] : conns_) {

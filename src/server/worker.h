@@ -60,6 +60,14 @@ class Worker {
   std::mutex mailbox_mu_;
   std::vector<std::function<void()>> mailbox_;
   int64_t last_cron_ms_ = 0;
+  // Request limits of this thread's connections, refreshed from the config by Cron().
+  resp::ParserLimits limits_;
+  resp::ParserLimits unauth_limits_{
+      .max_bulk_len = 16384,
+      .max_multibulk_len = 10,
+      .max_inline_len = 64 * 1024,
+      .multibulk_error = "Protocol error: unauthenticated multibulk length",
+      .bulk_error = "Protocol error: unauthenticated bulk length"};
 };
 
 }  // namespace ember::server
