@@ -32,8 +32,8 @@ void CommandTable::Add(CommandSpec spec) {
     by_id_.push_back(&sub);
   }
   ordered_.push_back(p.get());
-  std::string name = p->name;
-  map_[name] = std::move(p);
+  map_[std::string_view(p->name)] = p.get();
+  owned_.push_back(std::move(p));
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
@@ -41,8 +41,8 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   if (name.size() >= sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i)
     buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
-  auto it = map_.find(std::string(buf, name.size()));
-  return it == map_.end() ? nullptr : it->second.get();
+  auto it = map_.find(std::string_view(buf, name.size()));
+  return it == map_.end() ? nullptr : it->second;
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view sub) {

@@ -99,7 +99,9 @@ class CommandTable {
   size_t size() const { return ordered_.size(); }
 
  private:
-  std::unordered_map<std::string, std::unique_ptr<CommandSpec>> map_;
+  std::vector<std::unique_ptr<CommandSpec>> owned_;
+  // Keys view the owned specs' names: lookups need no allocation.
+  std::unordered_map<std::string_view, const CommandSpec*> map_;
   std::vector<const CommandSpec*> ordered_;
   std::vector<const CommandSpec*> by_id_;
 };
