@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -14,13 +15,14 @@
 
 int main(int argc, char** argv) {
   using ember::server::Config;
-  for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
-      printf("Ember server v=%s (Redis %s compatible) bits=64\n", EMBER_VERSION,
-             EMBER_REDIS_COMPAT_VERSION);
+  // Like redis-server, only the first argument may ask for the version or the usage.
+  if (argc >= 2) {
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v")) {
+      printf("Ember server v=%s redis_version=%s malloc=libc bits=%d\n", EMBER_VERSION,
+             EMBER_REDIS_COMPAT_VERSION, static_cast<int>(sizeof(void*) * 8));
       return 0;
     }
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
       Config c;
       std::cout << c.HelpText();
       return 0;
@@ -48,6 +50,18 @@ int main(int argc, char** argv) {
     ember::server::LogWarning(err);
     return 1;
   }
+  // pidfile: written once listening, removed on a clean exit.
+  std::string pidfile = server.config().pidfile();
+  if (!pidfile.empty()) {
+    FILE* f = fopen(pidfile.c_str(), "w");
+    if (f) {
+      fprintf(f, "%d\n", static_cast<int>(getpid()));
+      fclose(f);
+    } else {
+      ember::server::LogWarning("Failed to write PID file " + pidfile + ": " + strerror(errno));
+      pidfile.clear();
+    }
+  }
   ember::server::LogNotice(std::string("Ember ") + EMBER_VERSION + " ready to accept connections tcp on port " +
                            std::to_string(server.config().port.load()) + " (" +
                            std::to_string(server.workers().size()) + " threads)");
@@ -67,6 +81,7 @@ int main(int argc, char** argv) {
   });
   server.Wait();
   signal_thread.join();
+  if (!pidfile.empty()) unlink(pidfile.c_str());
   ember::server::LogNotice("Ember is now ready to exit, bye bye...");
   return 0;
 }

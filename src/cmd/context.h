@@ -1,6 +1,7 @@
 // What a command handler sees while it runs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -27,10 +28,14 @@ class ServerApi {
   virtual bool lfu_policy() const { return false; }
 };
 
-// Per-thread counters, summed by INFO.
+// Per-thread counters, summed by INFO: written by the owning thread only (relaxed load and
+// store, no read-modify-write), read and reset (CONFIG RESETSTAT) by any thread.
 struct ThreadCounters {
-  uint64_t keyspace_hits = 0;
-  uint64_t keyspace_misses = 0;
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+  static void Bump(std::atomic<uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 };
 
 struct CommandContext {
@@ -49,10 +54,10 @@ struct CommandContext {
   void Error(OpStatus s) { reply->Error(ErrorText(s)); }
   void Error(std::string_view msg) { reply->Error(msg); }
   void Hit() {
-    if (counters) ++counters->keyspace_hits;
+    if (counters) ThreadCounters::Bump(counters->keyspace_hits);
   }
   void Miss() {
-    if (counters) ++counters->keyspace_misses;
+    if (counters) ThreadCounters::Bump(counters->keyspace_misses);
   }
 };
 

@@ -19,8 +19,10 @@ class TestServerApi : public cmd::ServerApi {
   void RunInBackground(std::function<void()> fn) override { fn(); }
   void SetActiveExpire(bool on) override { active_expire = on; }
   uint64_t Random() override { return seed = seed * 6364136223846793005ULL + 1; }
+  bool lfu_policy() const override { return lfu; }
   int64_t max_bulk = 512LL << 20;
   bool active_expire = true;
+  bool lfu = false;  // an LFU maxmemory policy is selected (OBJECT FREQ / IDLETIME)
   uint64_t seed = 42;
 };
 

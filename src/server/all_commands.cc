@@ -10,6 +10,7 @@ void RegisterAllCommands(cmd::CommandTable& table) {
   families::RegisterExpireFamily(table);
   RegisterConnectionCommands(table);
   RegisterAdminCommands(table);
+  RegisterCommandCommands(table);
 }
 
 }  // namespace ember::server

@@ -14,6 +14,8 @@ namespace ember::server {
 
 class Worker;
 
+// CLIENT REPLY state. kSkipNext: SKIP ran, so the next command's reply is dropped; that
+// command runs as kSkipThis (see Server::Dispatch).
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
 
 class Connection {
@@ -39,8 +41,6 @@ class Connection {
   bool close_after_reply = false;
   bool want_write = false;
   bool parked = false;  // stopped parsing because too many replies are pending
-  bool no_evict = false;
-  bool no_touch = false;
   ReplyMode reply_mode = ReplyMode::kOn;
 
   // Read by other threads (CLIENT LIST, INFO clients).
@@ -50,8 +50,13 @@ class Connection {
   std::atomic<int64_t> last_interaction_ms;
   std::atomic<int> last_cmd_id{-1};
   std::atomic<size_t> qbuf{0};
+  std::atomic<size_t> qbuf_free{0};  // capacity of `in` beyond qbuf
   std::atomic<size_t> omem{0};
+  std::atomic<size_t> rbs{0};  // capacity of `out` after the last flush
+  std::atomic<size_t> rbp{0};  // most reply bytes ever pending at a flush
   std::atomic<bool> kill_requested{false};
+  std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
+  std::atomic<bool> no_touch{false};  // CLIENT NO-TOUCH
 
   std::string name() const {
     std::lock_guard lk(info_mu);

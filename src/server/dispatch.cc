@@ -8,15 +8,15 @@ namespace ember::server {
 namespace {
 void Reject(Connection& c, Worker& w, Server& s, std::string_view msg, const cmd::CommandSpec* spec) {
   c.writer.Error(msg);
-  s.error_replies.fetch_add(1, std::memory_order_relaxed);
+  s.CountErrorReply(msg);
   if (spec) w.cmd_stats[static_cast<size_t>(spec->id)].rejected.Add();
 }
 }  // namespace
 
 void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
   size_t reply_start = c.out.size();
-  ReplyMode mode = c.reply_mode;
-  if (mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kSkipThis;
+  // CLIENT REPLY SKIP armed kSkipNext during the previous command: this one is skipped.
+  if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kSkipThis;
 
   cmd::Resolution res = cmd::Resolve(table_, args);
   const cmd::CommandSpec* spec = res.spec;
@@ -37,16 +37,18 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       ctx.server = this;
       ctx.counters = &w.counters;
       ctx.session = &c;
-      ctx.no_touch = c.no_touch;
+      ctx.no_touch = c.no_touch.load(std::memory_order_relaxed);
       int64_t t0 = MonotonicUs();
       cmd::RunLocked(*spec, args, ctx);
       int64_t dur = MonotonicUs() - t0;
       CommandStat& st = w.cmd_stats[static_cast<size_t>(spec->id)];
       st.calls.Add();
       st.usec.Add(static_cast<uint64_t>(dur));
+      if (config_->latency_tracking.load(std::memory_order_relaxed))
+        st.latency[LatencyBucket(dur)].Add();
       if (c.out.size() > reply_start && c.out[reply_start] == '-') {
         st.failed.Add();
-        error_replies.fetch_add(1, std::memory_order_relaxed);
+        CountErrorReply(std::string_view(c.out).substr(reply_start));
       }
       if (ctx.dirty) dirty.fetch_add(ctx.dirty, std::memory_order_relaxed);
       c.last_cmd_id.store(spec->id, std::memory_order_relaxed);
@@ -59,11 +61,12 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
     }
   }
   w.commands_processed.Add();
-  if (mode == ReplyMode::kOff || mode == ReplyMode::kSkipThis) {
-    // CLIENT REPLY OFF/SKIP: drop what this command wrote (the mode switch itself included).
+  // CLIENT REPLY OFF/SKIP: drop what this command wrote. The mode is read after the command,
+  // so CLIENT REPLY ON (and RESET, which clears OFF but not a pending skip) gets its reply,
+  // while CLIENT REPLY OFF itself does not, as in Redis.
+  if (c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipThis) {
     c.out.resize(reply_start);
-    if (mode == ReplyMode::kSkipThis && c.reply_mode == ReplyMode::kSkipThis)
-      c.reply_mode = ReplyMode::kOn;
+    if (c.reply_mode == ReplyMode::kSkipThis) c.reply_mode = ReplyMode::kOn;
   }
 }
 

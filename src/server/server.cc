@@ -20,6 +20,7 @@ Server::Server(std::unique_ptr<Config> config, const Clock* clock)
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; ++i) run_id_ += kHex[rng_() % 16];
   lastsave_s.store(start_us_ / 1'000'000);
+  InitConfigHooks();
 }
 
 Server::~Server() {
@@ -44,6 +45,9 @@ std::string Server::Start() {
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
   int port = static_cast<int>(config_->port.load());
   if (port != 0) {
+    std::string probe = ProbeListenAddresses(port);
+    if (!probe.empty()) return probe;
+    tcp_ports_bound = {port};
     for (auto& w : workers_) {
       std::string err =
           w->Listen(config_->bind(), port, static_cast<int>(config_->tcp_backlog.load()));
@@ -108,6 +112,9 @@ void Server::CronLoop() {
     if (active_expire_.load()) RunActiveExpire();
       int64_t spent = MonotonicUs() - t0;
     expire_cycle_cpu_ms.fetch_add(static_cast<uint64_t>(spent / 1000));
+    int64_t lat = config_->latency_monitor_threshold.load();
+    if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
+    SampleInstantMetrics();
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -116,17 +123,22 @@ void Server::CronLoop() {
 }
 
 // Redis's slow cycle: at most 25% of a cron period; keep going while more than 10% of the
-// sampled volatile keys were expired, so a mass expiry is reclaimed quickly.
+// sampled volatile keys were expired, so a mass expiry is reclaimed quickly. Each step of
+// active-expire-effort above 1 adds 2% of CPU, a quarter more buckets per round and lowers
+// the acceptable share of stale keys by 1%, as Redis does.
 void Server::RunActiveExpire() {
   int64_t hz = std::max<int64_t>(1, config_->hz.load());
-  int64_t budget_us = 1'000'000 / hz / 4;
+  int64_t effort = std::clamp<int64_t>(config_->active_expire_effort.load(), 1, 10) - 1;
+  int64_t budget_us = 1'000'000 / hz * (25 + 2 * effort) / 100;
+  size_t buckets = static_cast<size_t>(256 + 64 * effort);
+  size_t stale_perc = static_cast<size_t>(10 - effort);
   int64_t start = MonotonicUs();
   for (int i = 0; i < keyspace_->num_dbs(); ++i) {
     Database& db = keyspace_->db(i);
     while (true) {
       size_t sampled = 0;
       int64_t ttl_sum = 0;
-      size_t deleted = db.ExpireCycle(clock_->NowMs(), 256, &sampled, &ttl_sum);
+      size_t deleted = db.ExpireCycle(clock_->NowMs(), buckets, &sampled, &ttl_sum);
       size_t live = sampled - deleted;
       if (live > 0) {
         int64_t avg = ttl_sum / static_cast<int64_t>(live);
@@ -135,7 +147,7 @@ void Server::RunActiveExpire() {
       }
       if (sampled == 0) db.avg_ttl_ms.store(0);
       if (MonotonicUs() - start > budget_us) return;
-      if (sampled == 0 || deleted * 10 < sampled) break;
+      if (sampled == 0 || deleted * 100 < sampled * stale_perc) break;
     }
   }
 }
@@ -244,13 +256,17 @@ void Server::ResetStats() {
       st.usec.Reset();
       st.rejected.Reset();
       st.failed.Reset();
+      for (auto& b : st.latency) b.Reset();
     }
     w->commands_processed.Reset();
     w->net_input.Reset();
     w->net_output.Reset();
     w->keyspace_hits.Reset();
     w->keyspace_misses.Reset();
+    w->counters.keyspace_hits.store(0, std::memory_order_relaxed);
+    w->counters.keyspace_misses.store(0, std::memory_order_relaxed);
   }
+  ResetErrorStats();
   rejected_connections.store(0);
   total_connections.store(0);
   error_replies.store(0);

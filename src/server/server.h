@@ -2,11 +2,13 @@
 // the services commands reach through cmd::ServerApi.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -32,8 +34,26 @@ struct Counter {
   void Reset() { v.store(0, std::memory_order_relaxed); }
 };
 
+// Per-command latency histogram (LATENCY HISTOGRAM): bucket b counts calls that took up to
+// about 2^(b+10) ns, the power-of-two buckets Redis reports.
+inline constexpr size_t kLatencyBuckets = 48;
+size_t LatencyBucket(int64_t duration_us);  // admin_commands.cc
+
 struct CommandStat {
   Counter calls, usec, rejected, failed;
+  std::array<Counter, kLatencyBuckets> latency;
+};
+
+// An instantaneous rate for INFO (ops/sec, network kbps): the mean of the last samples of a
+// counter's growth, taken by the cron every 100 ms as Redis does. Guarded by its owner.
+struct InstantMetric {
+  static constexpr size_t kSamples = 16;
+  int64_t last_time_us = 0;
+  uint64_t last_value = 0;
+  std::array<double, kSamples> samples{};
+  size_t idx = 0;
+  void Sample(int64_t now_us, uint64_t value);
+  double Average() const;
 };
 
 struct SlowlogEntry {
@@ -117,7 +137,26 @@ class Server final : public cmd::ServerApi {
   std::atomic<uint64_t> dirty{0};
   std::vector<int> tcp_ports_bound;
 
-  std::string InfoText(const std::vector<std::string>& sections);
+  std::string InfoText(const std::vector<std::string>& sections);  // info.cc
+
+  // INFO support (info.cc). Every error reply goes through CountErrorReply ("-CODE msg" or
+  // "CODE msg"): total_error_replies and the per-code errorstats.
+  void CountErrorReply(std::string_view error);
+  void ResetErrorStats();
+  void SampleInstantMetrics();  // cron thread
+  std::atomic<int64_t> blocked_clients{0};  // clients waiting in a blocking command
+  std::atomic<uint64_t> used_memory_peak{0};
+  uint64_t used_memory_startup = 0;
+
+  // Configuration side effects (config_commands.cc): installs the apply hooks of runtime
+  // changes and applies the start-up values; called once by the constructor.
+  void InitConfigHooks();
+  // Reopens every worker's listeners on the configured bind addresses and port; returns ""
+  // or the error (nothing changed then).
+  std::string RebindListeners();
+  // Checks that no other socket (another process's SO_REUSEPORT group included) holds the
+  // port on the configured addresses: "" or the error.
+  std::string ProbeListenAddresses(int port);
 
  private:
   void CronLoop();
@@ -151,6 +190,13 @@ class Server final : public cmd::ServerApi {
   uint64_t slowlog_next_id_ = 0;
   std::mutex latency_mu_;
   std::vector<LatencyEvent> latency_;
+
+  std::mutex errorstats_mu_;
+  static constexpr size_t kMaxErrorCodes = 128;
+  std::map<std::string, uint64_t, std::less<>> errorstats_;
+  bool errorstats_overflow_ = false;
+  std::mutex metrics_mu_;
+  InstantMetric ops_metric_, net_in_metric_, net_out_metric_;
 
   std::mutex rng_mu_;
   std::mt19937_64 rng_;

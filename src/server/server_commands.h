@@ -7,5 +7,6 @@ namespace ember::server {
 
 void RegisterConnectionCommands(cmd::CommandTable& table);  // conn_commands.cc
 void RegisterAdminCommands(cmd::CommandTable& table);       // admin_commands.cc
+void RegisterCommandCommands(cmd::CommandTable& table);     // command_commands.cc
 
 }  // namespace ember::server

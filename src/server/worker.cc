@@ -84,6 +84,18 @@ void Worker::Post(std::function<void()> fn) {
   waker_.Wake();
 }
 
+void Worker::ReplaceListeners(std::vector<int> fds) {
+  Post([this, fds = std::move(fds)] {
+    for (int fd : listeners_) {
+      poller_.Remove(fd);
+      close(fd);
+    }
+    listeners_ = fds;
+    for (size_t i = 0; i < listeners_.size(); ++i)
+      poller_.Add(listeners_[i], net::Poller::kRead, kListenerToken + i);
+  });
+}
+
 void Worker::RunMailbox() {
   std::vector<std::function<void()>> jobs;
   {
@@ -105,7 +117,8 @@ void Worker::Loop() {
         continue;
       }
       if (t >= kListenerToken && t < kWakerToken) {
-        OnAccept(listeners_[t - kListenerToken]);
+        // The listeners may have been replaced earlier in this batch.
+        if (t - kListenerToken < listeners_.size()) OnAccept(listeners_[t - kListenerToken]);
         continue;
       }
       auto it = conns_.find(t);
@@ -226,7 +239,7 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
     if (st == resp::ParseStatus::kIncomplete) break;
     if (st == resp::ParseStatus::kError) {
       c.writer.Error(std::string("ERR ") + std::string(c.parser.error()));
-      server_->error_replies.fetch_add(1, std::memory_order_relaxed);
+      server_->CountErrorReply("ERR Protocol error");
       c.close_after_reply = true;
       off = data.size();
       break;
@@ -244,6 +257,7 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
     c.in.erase(0, off);
   }
   c.qbuf.store(c.in.size(), std::memory_order_relaxed);
+  c.qbuf_free.store(c.in.capacity() - c.in.size(), std::memory_order_relaxed);
 }
 
 void Worker::Flush(Connection& c) {
@@ -265,10 +279,13 @@ void Worker::Flush(Connection& c) {
     net_output.Add(static_cast<uint64_t>(n));
     c.out_pos += static_cast<size_t>(n);
   }
+  if (c.out.size() > c.rbp.load(std::memory_order_relaxed))
+    c.rbp.store(c.out.size(), std::memory_order_relaxed);
   c.out.clear();
   c.out_pos = 0;
   if (c.out.capacity() > (1u << 20)) std::string().swap(c.out);
   c.omem.store(0, std::memory_order_relaxed);
+  c.rbs.store(c.out.capacity(), std::memory_order_relaxed);
   if (c.want_write) {
     c.want_write = false;
     poller_.Modify(c.fd, net::Poller::kRead, c.id);
@@ -296,6 +313,7 @@ void Worker::Cron(int64_t now_ms) {
       victims.push_back(c.get());
     } else if (c->in.empty() && c->in.capacity() > 0 && !c->parser.InProgress()) {
       std::string().swap(c->in);  // idle clients keep no query buffer
+      c->qbuf_free.store(0, std::memory_order_relaxed);
     }
   }
   for (Connection* c : victims) Close(*c);

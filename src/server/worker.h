@@ -27,6 +27,9 @@ class Worker {
   void Join();
   // Runs fn on this worker's thread soon.
   void Post(std::function<void()> fn);
+  // Closes this worker's listening sockets and serves `fds` (already listening) instead, on
+  // its own thread (CONFIG SET port/bind).
+  void ReplaceListeners(std::vector<int> fds);
 
   int index() const { return index_; }
   Server& server() { return *server_; }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,15 +23,57 @@
 
 namespace ember {
 
+// A count written only under the partition lock but read without it (the expiry cycle skips
+// partitions that have no volatile keys without locking them). Relaxed loads and stores: the
+// lock orders the writers, the lock-free reader only needs a recent value.
+class PartitionCount {
+ public:
+  size_t load() const { return v_.load(std::memory_order_relaxed); }
+  void store(size_t n) { v_.store(n, std::memory_order_relaxed); }
+  void Inc() { store(load() + 1); }
+  void Dec() { store(load() - 1); }
+
+ private:
+  std::atomic<size_t> v_{0};
+};
+
 struct Partition {
   std::mutex mu;
   KeyTable table;
-  size_t volatile_keys = 0;    // entries with an expire time
-  uint64_t expire_cursor = 0;  // where the active expiry cycle resumes
+  PartitionCount volatile_keys;  // entries with an expire time
+  uint64_t expire_cursor = 0;    // where the active expiry cycle resumes
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.
 inline uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000) & 0xffffff; }
+
+// Seconds since the entry's access time (OBJECT IDLETIME), modulo the 24-bit clock.
+inline uint32_t IdleSeconds(const Entry* e, int64_t now_ms) {
+  return (LruClock(now_ms) - e->access_time()) & 0xffffff;
+}
+
+// How key accesses are recorded, shared by every database of a keyspace. The server sets it
+// from maxmemory-policy, lfu-log-factor and lfu-decay-time. Under LFU an access bumps the
+// entry's logarithmic counter (freq) and the access time doubles as the counter's last
+// decay time, as in Redis (OBJECT IDLETIME is then refused).
+struct AccessPolicy {
+  std::atomic<bool> lfu{false};
+  std::atomic<int> lfu_log_factor{10};
+  std::atomic<int> lfu_decay_time{1};  // minutes per decrement; 0 never decays
+};
+
+// Redis's LFU_INIT_VAL: the counter of a new key.
+inline constexpr uint8_t kLfuInitVal = 5;
+// The counter after decay for the time since the entry's access time (OBJECT FREQ).
+uint8_t LfuDecayed(const Entry* e, int64_t now_ms, int decay_time);
+// Counter after one access: +1 with probability 1 / ((counter - init) * log_factor + 1).
+// `rnd` is a uniformly random 64-bit number.
+uint8_t LfuIncrement(uint8_t counter, int log_factor, uint64_t rnd);
+
+// Moves src's value into a new entry built from init (new key and/or expire), keeping the
+// encoding and the LFU counter, and frees src's memory without freeing its value: RENAME and
+// expire changes cost O(1) for collections instead of a deep copy.
+Entry* TransferEntry(Entry* src, const EntryInit& init);
 
 class Database {
  public:
@@ -38,7 +81,8 @@ class Database {
   static constexpr size_t kPartitions = size_t{1} << kPartitionBits;
   static size_t PartitionIndex(uint64_t hash) { return hash >> (64 - kPartitionBits); }
 
-  Database() : parts_(std::make_unique<Partition[]>(kPartitions)) {}
+  explicit Database(const AccessPolicy* policy = nullptr)
+      : parts_(std::make_unique<Partition[]>(kPartitions)), policy_(policy) {}
 
   Partition& partition(size_t i) { return parts_[i]; }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
@@ -46,7 +90,7 @@ class Database {
   // ---- Per-key operations: the key's partition lock must be held. ----
 
   // The live entry for key or nullptr. An expired entry is deleted here (lazy expiry).
-  // Unless no_touch, refreshes the entry's access time.
+  // Unless no_touch, records an access (access time, or the LFU counter under LFU).
   Entry* Find(std::string_view key, int64_t now_ms, bool no_touch = false);
   // Same, returning the link so the caller can replace or unlink the entry.
   Entry** FindLink(std::string_view key, int64_t now_ms, bool no_touch = false);
@@ -58,23 +102,45 @@ class Database {
   void Erase(Entry** link);
   // Deletes key if present and live; returns whether it existed.
   bool Delete(std::string_view key, int64_t now_ms);
-  // Sets or clears the expire time of the entry at link; may reallocate it.
+  // Sets or clears the expire time of the entry at link; may reallocate it (the link stays
+  // valid and points at the returned entry). Collections are moved, never copied.
   Entry* SetExpire(Entry** link, bool has_expire, int64_t expire_ms);
   // Removes the entry at link from the table without freeing it (RENAME/MOVE reuse it).
   Entry* Detach(Entry** link);
+  // Points link at `moved`, the entry that was at link before a realloc moved it (e.g.
+  // ResizeStringValue); its key, expire flag and `next` came along: nothing freed or recounted.
+  static void Relink(Entry** link, Entry* moved) { *link = moved; }
+  // Records an access to e (what Find does unless no_touch).
+  void Touch(Entry* e, int64_t now_ms);
+  // The entry's LFU counter after decay (OBJECT FREQ).
+  uint8_t Frequency(const Entry* e, int64_t now_ms) const;
 
   // ---- Whole-database operations: lock partitions themselves. ----
   size_t Size();
   size_t VolatileSize();
-  // Removes every key; the entries are freed by the returned callable (run it after
-  // releasing locks, or on a background thread for FLUSHALL ASYNC).
-  std::function<void()> TakeAll();
-  // Visits one SCAN step from `cursor` with each partition locked while visited; calls fn for
-  // live entries. Returns the next cursor, 0 when the iteration is complete.
+  // Removes every key atomically (all partitions locked at once); the entries are freed by
+  // the returned callable (run it with no lock held, or on a background thread for
+  // FLUSHALL ASYNC). *removed, if given, receives the number of keys taken.
+  std::function<void()> TakeAll(size_t* removed = nullptr);
+  // One SCAN step from `cursor`: calls fn for live entries of whole buckets until about
+  // `count` were seen or count*10 (at least 100) non-empty buckets were visited. Returns the
+  // next cursor, 0 when the iteration is complete. A full iteration returns every key that
+  // was present from its start to its end at least once, however tables grow or shrink
+  // between calls; keys may be returned more than once. fn must not touch the database.
   uint64_t Scan(uint64_t cursor, size_t count, int64_t now_ms,
                 const std::function<void(const Entry*)>& fn);
-  // Active expiry over up to `budget` buckets; returns number of keys deleted.
+  // Calls fn for every live entry, one partition locked at a time (KEYS).
+  void ForEachLive(int64_t now_ms, const std::function<void(const Entry*)>& fn);
+  // A random live key into *key (RANDOMKEY); expired keys met on the way are deleted. False
+  // when the database is empty. `rnd` returns random numbers.
+  bool RandomKey(int64_t now_ms, const std::function<uint64_t()>& rnd, std::string* key);
+  // Active expiry: visits up to `budget` buckets of partitions that hold volatile keys,
+  // resuming where the previous call stopped, and deletes expired entries. Holds a partition
+  // lock for at most kExpireBucketsPerLock buckets and frees entries after releasing it.
+  // Adds the volatile keys seen to *sampled and the TTL of the live ones to *ttl_sum; returns
+  // the number deleted. Call from one thread at a time (the cron thread).
   size_t ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int64_t* ttl_sum);
+  static constexpr size_t kExpireBucketsPerLock = 64;
   // Exchanges the contents of two databases (SWAPDB); locks every partition of both.
   static void SwapContents(Database& a, Database& b);
 
@@ -83,8 +149,10 @@ class Database {
 
  private:
   void CountExpire(bool had, bool has, Partition& p);
+  void EraseExpired(Partition& p, Entry** link);
 
   std::unique_ptr<Partition[]> parts_;
+  const AccessPolicy* policy_;   // nullptr: LRU
   size_t expire_partition_ = 0;  // active expiry's partition cursor (cron thread only)
 };
 
@@ -93,8 +161,10 @@ class Keyspace {
   explicit Keyspace(int num_dbs);
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
   Database& db(int i) { return *dbs_[static_cast<size_t>(i)]; }
+  AccessPolicy& access_policy() { return policy_; }
 
  private:
+  AccessPolicy policy_;
   std::vector<std::unique_ptr<Database>> dbs_;
 };
 

@@ -181,4 +181,64 @@ Encoding ChooseStringEncoding(std::string_view v, int64_t* as_int) {
   return v.size() <= 44 ? Encoding::kEmbStr : Encoding::kRaw;
 }
 
+char* MutableStrBytes(Entry* e) {
+  char* p = PayloadPtr(e);
+  uint64_t len;
+  return p + GetVarint(p, &len);
+}
+
+Entry* ResizeStringValue(Entry* e, size_t new_len) {
+  const size_t off = e->payload_offset();
+  const bool was_int = e->encoding() == Encoding::kInt;
+  char digits[24];
+  size_t old_len;
+  size_t old_data = 0;  // offset of the old value bytes (byte encodings only)
+  if (was_int) {
+    old_len = FormatInt64(e->int_value(), digits);
+  } else {
+    old_len = e->str_bytes().size();
+    old_data = off + VarintSize(old_len);
+  }
+  const size_t keep = old_len < new_len ? old_len : new_len;
+  const size_t new_data = off + VarintSize(new_len);
+  const size_t need = new_data + new_len;
+  if (need > malloc_usable_size(e)) {
+    // Slack like Redis's sds growth, so later appends land in the allocator's usable size.
+    // An empty value gets the exact size (a new key from SETRANGE); it may never grow again.
+    constexpr size_t kMaxSlack = size_t{1} << 20;
+    size_t cap = old_len == 0 ? need : need < kMaxSlack ? need * 2 : need + kMaxSlack;
+    void* mem = realloc(e, cap);
+    if (mem == nullptr) throw std::bad_alloc();
+    e = static_cast<Entry*>(mem);
+  }
+  char* base = reinterpret_cast<char*>(e);
+  if (was_int) {
+    memcpy(base + new_data, digits, keep);
+  } else if (old_data != new_data && keep != 0) {
+    memmove(base + new_data, base + old_data, keep);  // the length prefix changed size
+  }
+  PutVarint(base + off, new_len);
+  if (new_len > keep) memset(base + new_data + keep, 0, new_len - keep);
+  e->set_type_enc(ValueType::kString, Encoding::kRaw);
+  return e;
+}
+
+bool OverwriteStringInPlace(Entry* e, std::string_view value, Encoding enc, int64_t as_int) {
+  if (e->type() != ValueType::kString) return false;
+  const size_t off = e->payload_offset();
+  const size_t payload = enc == Encoding::kInt ? 8 : VarintSize(value.size()) + value.size();
+  const size_t need = off + payload;
+  const size_t usable = malloc_usable_size(e);
+  if (need > usable || need * 2 < usable) return false;
+  char* p = reinterpret_cast<char*>(e) + off;
+  if (enc == Encoding::kInt) {
+    memcpy(p, &as_int, 8);
+  } else {
+    p += PutVarint(p, value.size());
+    if (!value.empty()) memmove(p, value.data(), value.size());
+  }
+  e->set_type_enc(ValueType::kString, enc);
+  return true;
+}
+
 }  // namespace ember

@@ -42,6 +42,9 @@ class ValueObject {
   virtual ~ValueObject() = default;
   virtual size_t MemoryUsage() const = 0;
   virtual std::unique_ptr<ValueObject> Clone() const = 0;
+  // Roughly how many allocations freeing the value releases (elements, nodes). UNLINK and
+  // FLUSH ASYNC free values above a threshold on a background thread, as Redis does.
+  virtual size_t FreeEffort() const { return 1; }
 };
 
 #pragma pack(push, 1)
@@ -124,5 +127,26 @@ std::string_view StringValue(const Entry* e, char* buf);
 // Chooses Redis's encoding for a freshly SET string: int for canonical integers
 // (<= 20 chars), embstr up to 44 bytes, raw beyond.
 Encoding ChooseStringEncoding(std::string_view v, int64_t* as_int);
+
+// ---- In-place string updates (APPEND, SETRANGE, SET/INCR over an existing string). ----
+
+// The value bytes of a byte-encoded (embstr/raw) string entry, writable; valid until the
+// entry is resized or freed.
+char* MutableStrBytes(Entry* e);
+
+// Makes the value of string entry `e` new_len bytes long: the first min(old, new_len) bytes
+// are kept (an int-encoded value is first rendered in decimal), the rest is zero-filled, and
+// the encoding becomes raw (as Redis makes APPEND/SETRANGE results). Grows in place when the
+// allocation has room; otherwise reallocates with slack (double up to 1 MiB, then +1 MiB;
+// none when the old value is empty) so a loop of appends is amortised O(1). Returns the
+// entry, which may have moved: the old pointer is then invalid and the caller must point the
+// table at the new one (Database::Relink). `next`, expire and metadata move with it.
+Entry* ResizeStringValue(Entry* e, size_t new_len);
+
+// Rewrites the value of string entry `e` in place as `value` in encoding enc (as
+// ChooseStringEncoding chose it; as_int is the value for kInt), when the allocation has room
+// and would not be left more than half unused. Returns false, leaving e untouched, otherwise
+// (also when e is not a string). Key, expire and metadata are kept.
+bool OverwriteStringInPlace(Entry* e, std::string_view value, Encoding enc, int64_t as_int);
 
 }  // namespace ember

@@ -53,9 +53,15 @@ Entry* KeyTable::Unlink(Entry** link) {
   *link = e->next;
   e->next = nullptr;
   --size_;
-  // Shrink below 1/8 fill so a table that was large does not keep its memory forever.
-  if (mask_ + 1 > 64 && size_ * 8 < mask_ + 1) Resize((mask_ + 1) / 2);
+  MaybeShrink();
   return e;
+}
+
+void KeyTable::MaybeShrink() {
+  // Halve below 1/8 fill so a table that was large does not keep its memory forever; one
+  // halving per removal keeps each step cheap, and the gap between the grow (fill 1) and
+  // shrink (fill 1/8) thresholds prevents thrashing.
+  if (mask_ + 1 > kMinShrinkBuckets && size_ * 8 < mask_ + 1) Resize((mask_ + 1) / 2);
 }
 
 void KeyTable::Resize(size_t n) {

@@ -41,11 +41,22 @@ class KeyTable {
   }
 
   size_t size() const { return size_; }
-  size_t bucket_count() const { return mask_ ? mask_ + 1 : 0; }
+  size_t bucket_count() const { return buckets_ ? mask_ + 1 : 0; }
+  // Tables never shrink below this many buckets.
+  static constexpr size_t kMinShrinkBuckets = 64;
 
   // Visits the entries of the bucket(s) at `cursor` and returns the next cursor (0 = done).
+  // fn must not modify the table.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn) const;
+  // Like Scan, but fn(Entry*) returns true to remove the entry: it is unlinked and fn owns it
+  // (fn may free it before returning). The table may shrink once the bucket is done; the
+  // returned cursor stays valid for it.
+  template <typename Fn>
+  uint64_t ScanErase(uint64_t cursor, Fn&& fn);
+  // Calls fn(const Entry*) for every entry; fn must not modify the table.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const;
   // A random entry (nullptr when empty); `rnd` is a random number.
   Entry* Random(uint64_t rnd) const;
   // Frees every entry.
@@ -53,6 +64,8 @@ class KeyTable {
 
  private:
   void Resize(size_t buckets);
+  void MaybeShrink();
+  static uint64_t NextCursor(uint64_t cursor, size_t mask);
 
   Entry** buckets_ = nullptr;
   size_t mask_ = 0;  // bucket_count - 1, 0 when no array
@@ -66,15 +79,47 @@ inline uint64_t ReverseBits(uint64_t v) {
   return __builtin_bswap64(v);
 }
 
+// Reverse-binary increment: set the bits above the mask, reverse, +1, reverse back. The
+// result has no bits above the mask, so it is a bucket index of this table and, read with a
+// larger or smaller mask, still never skips a bucket that was not yet visited.
+inline uint64_t KeyTable::NextCursor(uint64_t cursor, size_t mask) {
+  uint64_t v = cursor | ~static_cast<uint64_t>(mask);
+  v = ReverseBits(v);
+  ++v;
+  return ReverseBits(v);
+}
+
 template <typename Fn>
 uint64_t KeyTable::Scan(uint64_t cursor, Fn&& fn) const {
   if (buckets_ == nullptr) return 0;
   for (Entry* e = buckets_[cursor & mask_]; e != nullptr; e = e->next) fn(e);
-  // Increment the reversed cursor: set the unmasked high bits, reverse, +1, reverse back.
-  uint64_t v = cursor | ~static_cast<uint64_t>(mask_);
-  v = ReverseBits(v);
-  ++v;
-  return ReverseBits(v);
+  return NextCursor(cursor, mask_);
+}
+
+template <typename Fn>
+uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
+  if (buckets_ == nullptr) return 0;
+  Entry** link = &buckets_[cursor & mask_];
+  while (*link != nullptr) {
+    Entry* e = *link;
+    Entry* next = e->next;
+    if (fn(e)) {
+      *link = next;
+      --size_;
+    } else {
+      link = &e->next;
+    }
+  }
+  uint64_t c = NextCursor(cursor, mask_);
+  MaybeShrink();
+  return c;
+}
+
+template <typename Fn>
+void KeyTable::ForEach(Fn&& fn) const {
+  if (buckets_ == nullptr) return;
+  for (size_t i = 0; i <= mask_; ++i)
+    for (const Entry* e = buckets_[i]; e != nullptr; e = e->next) fn(e);
 }
 
 }  // namespace ember

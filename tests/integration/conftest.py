@@ -12,7 +12,10 @@ server   module-scoped ServerProcess (host, port, pid, log_path, dir,
 r        redis.Redis (decode_responses=False) on `server`; the server is
          FLUSHALLed before every test.
 r3       raw resp.Conn on `server` that already switched to RESP3 with HELLO 3
-         (redis-py 4.3.x, shipped by Debian 12, has no RESP3 support).
+         (redis-py 4.3.x, shipped by Debian 12, has no RESP3 support, so all
+         RESP3 checks are done on raw sockets).
+r3py     redis.Redis(protocol=3); skipped unless redis-py >= 5.
+conn     raw resp.Conn (RESP2), for exact reply types and error strings.
 is_ember True when the binary under test is Ember.
 
 Markers
@@ -80,7 +83,6 @@ class ServerProcess:
         self.dir = tmpdir or tempfile.mkdtemp(prefix="ember-it-")
         self.log_path = os.path.join(self.dir, "server-%d.log" % self.port)
         self.password = password
-        self.extra = []  # servers started through start()
         self.argv = [EMBER_BIN]
         if config_file:
             self.argv.append(str(config_file))
@@ -190,10 +192,19 @@ class ServerProcess:
 _EXTRA_SERVERS = []
 
 
-def run_server_cmd(args, timeout=10):
-    """Run the server binary to completion (for startup-failure tests)."""
-    return subprocess.run([EMBER_BIN] + [str(a) for a in args], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+def run_server_cmd(args, timeout=5):
+    """Run the server binary to completion (for startup-failure / --version tests).
+
+    Fails the test if the process is still running after `timeout` seconds
+    (subprocess.run kills the child it started in that case)."""
+    argv = [EMBER_BIN] + [str(a) for a in args]
+    try:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = ((e.stdout or b"") + (e.stderr or b"")).decode(errors="replace")
+        pytest.fail("%r did not exit within %ss (expected it to exit by itself); output:\n%s"
+                    % (argv, timeout, out))
 
 
 # --------------------------------------------------------------------------
@@ -204,6 +215,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "redis_only: runs only against real Redis")
     config.addinivalue_line("markers", "timeout(seconds): per-test time limit")
     config.addinivalue_line("markers", "slow: slower test")
+
+
+def pytest_sessionstart(session):
+    if not (os.path.isfile(EMBER_BIN) and os.access(EMBER_BIN, os.X_OK)):
+        pytest.exit("server binary %r not found or not executable: build Ember (build/ember-server) "
+                    "or set EMBER_BIN=/usr/bin/redis-server to validate against real Redis" % EMBER_BIN,
+                    returncode=4)
 
 
 def pytest_report_header(config):
@@ -282,7 +300,10 @@ def r(server):
     if not server.alive():
         pytest.fail("shared server is not running; log:\n%s" % server.log())
     client = server.client()
-    client.flushall()
+    try:
+        client.flushall()
+    except redis.RedisError as e:
+        pytest.fail("fixture 'r' needs a working FLUSHALL: %s" % e)
     yield client
     client.close()
 
@@ -295,6 +316,17 @@ def r3(server, r):
     assert isinstance(reply, resp.Map), reply
     yield c
     c.close()
+
+
+@pytest.fixture
+def r3py(server, r):
+    """redis.Redis speaking RESP3 -- only with redis-py >= 5.0 (Debian 12 ships
+    4.3.4 without RESP3 support, so this skips there; use `r3` instead)."""
+    if REDIS_PY_VERSION < (5, 0):
+        pytest.skip("redis-py %s has no RESP3 support" % redis.__version__)
+    client = server.client(protocol=3)
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Connection-level commands: PING ECHO QUIT RESET SELECT AUTH HELLO CLIENT."""
 
 import re
-import time
 
 import pytest
 import redis

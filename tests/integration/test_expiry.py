@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 
 import resp
 from helpers import error_of, make_list, parse_info, wait_until

@@ -5,7 +5,7 @@ import time
 import pytest
 
 import resp
-from helpers import error_of, make_hash, make_list, make_set, make_zset, wait_until
+from helpers import error_of, make_hash, make_list, make_set, make_zset
 
 SYNTAX = "ERR syntax error"
 NOT_INT = "ERR value is not an integer or out of range"

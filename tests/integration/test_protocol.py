@@ -1,8 +1,6 @@
 """Wire protocol: inline commands, pipelining, fragmentation, big payloads,
 protocol errors, unknown commands, RESP3 encodings."""
 
-import socket
-import threading
 import time
 
 import pytest
@@ -424,3 +422,11 @@ def test_client_disconnect_mid_command(server, r):
     time.sleep(0.1)
     assert r.exists("k") == 0
     assert r.ping()
+
+
+def test_resp3_with_redis_py_client(r3py):
+    # Only runs with redis-py >= 5 (RESP3-capable); otherwise skipped.
+    r3py.set("k", "v")
+    assert r3py.get("k") == b"v"
+    assert r3py.get("nokey") is None
+    assert r3py.config_get("maxmemory") == {b"maxmemory": b"0"} or r3py.config_get("maxmemory") == {"maxmemory": "0"}

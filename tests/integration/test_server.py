@@ -5,7 +5,6 @@ import os
 import re
 import time
 
-import pytest
 
 import resp
 from helpers import error_of, parse_info, wait_until

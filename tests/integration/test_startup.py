@@ -1,15 +1,13 @@
 """Command line, config file and process lifecycle."""
 
-import os
 import re
 import signal
 import socket
-import time
 
 import pytest
 
 import resp
-from conftest import IS_EMBER, ServerProcess, free_port, run_server_cmd
+from conftest import free_port, run_server_cmd
 
 
 def output(p):
@@ -65,7 +63,7 @@ def test_bad_directive_in_config_file_exits_1(tmp_path):
 
 
 def test_port_in_use_exits_1(server, tmp_path):
-    p = run_server_cmd(["--port", server.port, "--bind", "127.0.0.1", "--dir", tmp_path], timeout=15)
+    p = run_server_cmd(["--port", server.port, "--bind", "127.0.0.1", "--dir", tmp_path])
     assert p.returncode == 1
     assert server.alive()
 

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-import redis
 
 import resp
 from helpers import error_of, make_list

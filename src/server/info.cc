@@ -1,0 +1,431 @@
+// INFO: the text of every section, from live process and server state. Every field printed
+// is measured; fields of Redis features Ember does not have yet are left out rather than
+// faked (except where the true value is the constant, e.g. loading:0 with no persistence).
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "base/strutil.h"
+#include "base/version.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define EMBER_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define EMBER_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+#ifdef EMBER_SANITIZER_ALLOCATOR
+#include <sanitizer/allocator_interface.h>
+#endif
+
+namespace ember::server {
+
+namespace {
+
+// Bytes handed out by the allocator and not yet freed.
+uint64_t AllocatedBytes() {
+#ifdef EMBER_SANITIZER_ALLOCATOR
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+const char* AllocatorName() {
+#ifdef EMBER_SANITIZER_ALLOCATOR
+  return "sanitizer";
+#else
+  return "libc";
+#endif
+}
+
+uint64_t RssBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+uint64_t TotalSystemMemory() {
+  struct sysinfo si;
+  if (sysinfo(&si) != 0) return 0;
+  return static_cast<uint64_t>(si.totalram) * si.mem_unit;
+}
+
+// Redis's human form: 1023B, 1.00K, 12.50M, ...
+std::string HumanBytes(uint64_t n) {
+  static const char kUnits[] = "KMGTPE";
+  if (n < 1024) return std::to_string(n) + "B";
+  double v = static_cast<double>(n);
+  for (int i = 0; kUnits[i]; ++i) {
+    v /= 1024;
+    if (v < 1024 || kUnits[i + 1] == '\0') {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%.2f%c", v, kUnits[i]);
+      return buf;
+    }
+  }
+  return std::to_string(n) + "B";
+}
+
+std::string Seconds(const timeval& tv) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+           static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+std::string Fixed2(double v) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%.2f", v);
+  return buf;
+}
+
+std::string Executable() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+std::string CompilerVersion() {
+#if defined(__clang__)
+  return std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+         std::to_string(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  return std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+         std::to_string(__GNUC_PATCHLEVEL__);
+#else
+  return "0.0.0";
+#endif
+}
+
+// Lines of one section, each "name:value\r\n".
+class Section {
+ public:
+  void Add(std::string_view name, std::string_view value) {
+    text_.append(name);
+    text_ += ':';
+    text_.append(value);
+    text_ += "\r\n";
+  }
+  void Add(std::string_view name, int64_t v) { Add(name, std::to_string(v)); }
+  void Add(std::string_view name, uint64_t v) { Add(name, std::to_string(v)); }
+  void Add(std::string_view name, int v) { Add(name, std::to_string(v)); }
+  std::string& text() { return text_; }
+
+ private:
+  std::string text_;
+};
+
+enum SectionId {
+  kServer,
+  kClients,
+  kMemory,
+  kPersistence,
+  kStats,
+  kReplication,
+  kCpu,
+  kModules,
+  kCommandstats,
+  kErrorstats,
+  kCluster,
+  kKeyspace,
+  kNumSections
+};
+constexpr const char* kSectionNames[kNumSections] = {
+    "Server",   "Clients",      "Memory",     "Persistence", "Stats",   "Replication",
+    "CPU",      "Modules",      "Commandstats", "Errorstats", "Cluster", "Keyspace"};
+
+}  // namespace
+
+void InstantMetric::Sample(int64_t now_us, uint64_t value) {
+  if (last_time_us != 0 && now_us > last_time_us) {
+    double delta = static_cast<double>(value >= last_value ? value - last_value : 0);
+    samples[idx] = delta * 1e6 / static_cast<double>(now_us - last_time_us);
+    idx = (idx + 1) % kSamples;
+  }
+  last_time_us = now_us;
+  last_value = value;
+}
+
+double InstantMetric::Average() const {
+  double sum = 0;
+  for (double s : samples) sum += s;
+  return sum / kSamples;
+}
+
+void Server::SampleInstantMetrics() {
+  int64_t now = MonotonicUs();
+  uint64_t ops = 0, in = 0, out = 0;
+  for (const auto& w : workers_) {
+    for (const auto& st : w->cmd_stats) ops += st.calls.Get();
+    in += w->net_input.Get();
+    out += w->net_output.Get();
+  }
+  uint64_t used = AllocatedBytes();
+  if (used > used_memory_peak.load()) used_memory_peak.store(used);
+  std::lock_guard lk(metrics_mu_);
+  // Like Redis: one sample per 100 ms whatever hz is.
+  if (now - ops_metric_.last_time_us < 100'000 && ops_metric_.last_time_us != 0) return;
+  ops_metric_.Sample(now, ops);
+  net_in_metric_.Sample(now, in);
+  net_out_metric_.Sample(now, out);
+}
+
+void Server::CountErrorReply(std::string_view error) {
+  error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (!error.empty() && error[0] == '-') error.remove_prefix(1);
+  // The error code is the first word (Redis looks within the first 32 bytes).
+  size_t sp = error.substr(0, 32).find(' ');
+  std::string_view code = sp == std::string_view::npos ? std::string_view("ERR") : error.substr(0, sp);
+  std::lock_guard lk(errorstats_mu_);
+  if (errorstats_overflow_) return;
+  auto it = errorstats_.find(code);
+  if (it != errorstats_.end()) {
+    ++it->second;
+  } else if (errorstats_.size() >= kMaxErrorCodes) {
+    // Like Redis: too many distinct codes (probably a client sending garbage) disables the
+    // table until the next CONFIG RESETSTAT.
+    errorstats_overflow_ = true;
+    errorstats_.clear();
+  } else {
+    errorstats_.emplace(std::string(code), 1);
+  }
+}
+
+void Server::ResetErrorStats() {
+  std::lock_guard lk(errorstats_mu_);
+  errorstats_.clear();
+  errorstats_overflow_ = false;
+}
+
+std::string Server::InfoText(const std::vector<std::string>& sections) {
+  bool want[kNumSections] = {};
+  if (sections.empty()) {
+    for (int i = 0; i < kNumSections; ++i) want[i] = i != kCommandstats;
+  }
+  for (const auto& s : sections) {
+    if (EqualsIgnoreCase(s, "all") || EqualsIgnoreCase(s, "everything")) {
+      for (bool& w : want) w = true;
+    } else if (EqualsIgnoreCase(s, "default")) {
+      for (int i = 0; i < kNumSections; ++i) want[i] = want[i] || i != kCommandstats;
+    } else {
+      for (int i = 0; i < kNumSections; ++i)
+        if (EqualsIgnoreCase(s, kSectionNames[i])) want[i] = true;
+    }
+  }
+
+  const int64_t now_us = clock_->NowUs();
+  Config& cfg = *config_;
+  std::string out;
+  for (int id = 0; id < kNumSections; ++id) {
+    if (!want[id]) continue;
+    Section s;
+    switch (id) {
+      case kServer: {
+        utsname un{};
+        uname(&un);
+        int64_t uptime = (now_us - start_us_) / 1'000'000;
+        s.Add("redis_version", EMBER_REDIS_COMPAT_VERSION);
+        s.Add("ember_version", EMBER_VERSION);
+        s.Add("redis_mode", "standalone");
+        s.Add("os", std::string(un.sysname) + " " + un.release + " " + un.machine);
+        s.Add("arch_bits", static_cast<int>(sizeof(void*) * 8));
+        s.Add("monotonic_clock", "POSIX clock_gettime");
+        s.Add("multiplexing_api", "epoll");
+        s.Add("gcc_version", CompilerVersion());
+        s.Add("process_id", static_cast<int64_t>(getpid()));
+        s.Add("process_supervised", "no");
+        s.Add("run_id", run_id_);
+        s.Add("tcp_port", cfg.port.load());
+        s.Add("server_time_usec", now_us);
+        s.Add("uptime_in_seconds", uptime);
+        s.Add("uptime_in_days", uptime / 86400);
+        s.Add("hz", cfg.hz.load());
+        s.Add("configured_hz", cfg.hz.load());
+        s.Add("lru_clock", static_cast<int64_t>(LruClock(now_us / 1000)));
+        s.Add("executable", Executable());
+        s.Add("config_file", cfg.config_file());
+        s.Add("threads", static_cast<int64_t>(workers_.size()));
+        break;
+      }
+      case kClients:
+        s.Add("connected_clients", static_cast<uint64_t>(client_count()));
+        s.Add("cluster_connections", 0);
+        s.Add("maxclients", cfg.maxclients.load());
+        s.Add("blocked_clients", blocked_clients.load());
+        break;
+      case kMemory: {
+        uint64_t used = AllocatedBytes();
+        if (used > used_memory_peak.load()) used_memory_peak.store(used);
+        uint64_t peak = used_memory_peak.load();
+        uint64_t rss = RssBytes();
+        uint64_t total = TotalSystemMemory();
+        uint64_t maxmem = static_cast<uint64_t>(cfg.maxmemory.load());
+        s.Add("used_memory", used);
+        s.Add("used_memory_human", HumanBytes(used));
+        s.Add("used_memory_rss", rss);
+        s.Add("used_memory_rss_human", HumanBytes(rss));
+        s.Add("used_memory_peak", peak);
+        s.Add("used_memory_peak_human", HumanBytes(peak));
+        s.Add("used_memory_peak_perc",
+              Fixed2(peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0) +
+                  "%");
+        s.Add("used_memory_startup", used_memory_startup);
+        s.Add("total_system_memory", total);
+        s.Add("total_system_memory_human", HumanBytes(total));
+        s.Add("maxmemory", maxmem);
+        s.Add("maxmemory_human", HumanBytes(maxmem));
+        s.Add("maxmemory_policy", cfg.maxmemory_policy());
+        s.Add("mem_fragmentation_ratio",
+              Fixed2(used ? static_cast<double>(rss) / static_cast<double>(used) : 0));
+        s.Add("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+        s.Add("mem_allocator", AllocatorName());
+        break;
+      }
+      case kPersistence:
+        // No persistence yet: nothing is ever loading or saving; these are the true values.
+        s.Add("loading", 0);
+        s.Add("async_loading", 0);
+        s.Add("rdb_changes_since_last_save", dirty.load());
+        s.Add("rdb_bgsave_in_progress", 0);
+        s.Add("rdb_last_save_time", lastsave_s.load());
+        s.Add("rdb_last_bgsave_status", "ok");
+        s.Add("rdb_last_bgsave_time_sec", -1);
+        s.Add("rdb_current_bgsave_time_sec", -1);
+        s.Add("rdb_saves", 0);
+        s.Add("aof_enabled", 0);
+        s.Add("aof_rewrite_in_progress", 0);
+        s.Add("aof_rewrite_scheduled", 0);
+        s.Add("aof_last_rewrite_time_sec", -1);
+        s.Add("aof_current_rewrite_time_sec", -1);
+        s.Add("aof_last_bgrewrite_status", "ok");
+        s.Add("aof_rewrites", 0);
+        s.Add("aof_last_write_status", "ok");
+        break;
+      case kStats: {
+        uint64_t cmds = 0, in = 0, out_bytes = 0, hits = 0, misses = 0, expired = 0;
+        for (const auto& w : workers_) {
+          for (const auto& st : w->cmd_stats) cmds += st.calls.Get();
+          in += w->net_input.Get();
+          out_bytes += w->net_output.Get();
+          hits += w->counters.keyspace_hits.load(std::memory_order_relaxed);
+          misses += w->counters.keyspace_misses.load(std::memory_order_relaxed);
+        }
+        for (int i = 0; i < keyspace_->num_dbs(); ++i) expired += keyspace_->db(i).expired_keys;
+        double ops, kin, kout;
+        {
+          std::lock_guard lk(metrics_mu_);
+          ops = ops_metric_.Average();
+          kin = net_in_metric_.Average() / 1024;
+          kout = net_out_metric_.Average() / 1024;
+        }
+        s.Add("total_connections_received", total_connections.load());
+        s.Add("total_commands_processed", cmds);
+        s.Add("instantaneous_ops_per_sec", static_cast<int64_t>(ops + 0.5));
+        s.Add("total_net_input_bytes", in);
+        s.Add("total_net_output_bytes", out_bytes);
+        s.Add("instantaneous_input_kbps", Fixed2(kin));
+        s.Add("instantaneous_output_kbps", Fixed2(kout));
+        s.Add("rejected_connections", rejected_connections.load());
+        s.Add("expired_keys", expired);
+        s.Add("expire_cycle_cpu_milliseconds", expire_cycle_cpu_ms.load());
+        s.Add("evicted_keys", 0);  // no eviction yet: nothing is ever evicted
+        s.Add("keyspace_hits", hits);
+        s.Add("keyspace_misses", misses);
+        s.Add("total_error_replies", error_replies.load());
+        break;
+      }
+      case kReplication:
+        // No replication yet: a master without replicas and an empty replication stream.
+        s.Add("role", "master");
+        s.Add("connected_slaves", 0);
+        s.Add("master_failover_state", "no-failover");
+        s.Add("master_repl_offset", 0);
+        s.Add("second_repl_offset", -1);
+        s.Add("repl_backlog_active", 0);
+        s.Add("repl_backlog_first_byte_offset", 0);
+        s.Add("repl_backlog_histlen", 0);
+        break;
+      case kCpu: {
+        rusage self{}, children{}, thread{};
+        getrusage(RUSAGE_SELF, &self);
+        getrusage(RUSAGE_CHILDREN, &children);
+        // Redis's "main thread" is the one running commands; here it is the worker thread
+        // serving this INFO.
+        getrusage(RUSAGE_THREAD, &thread);
+        s.Add("used_cpu_sys", Seconds(self.ru_stime));
+        s.Add("used_cpu_user", Seconds(self.ru_utime));
+        s.Add("used_cpu_sys_children", Seconds(children.ru_stime));
+        s.Add("used_cpu_user_children", Seconds(children.ru_utime));
+        s.Add("used_cpu_sys_main_thread", Seconds(thread.ru_stime));
+        s.Add("used_cpu_user_main_thread", Seconds(thread.ru_utime));
+        break;
+      }
+      case kModules:
+        break;  // no modules
+      case kCommandstats: {
+        const auto& specs = table_.by_id();
+        for (size_t i = 0; i < specs.size(); ++i) {
+          uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+          for (const auto& w : workers_) {
+            if (i >= w->cmd_stats.size()) continue;
+            const CommandStat& st = w->cmd_stats[i];
+            calls += st.calls.Get();
+            usec += st.usec.Get();
+            rejected += st.rejected.Get();
+            failed += st.failed.Get();
+          }
+          if (calls == 0 && rejected == 0 && failed == 0) continue;
+          s.Add("cmdstat_" + specs[i]->name,
+                "calls=" + std::to_string(calls) + ",usec=" + std::to_string(usec) +
+                    ",usec_per_call=" +
+                    Fixed2(calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0) +
+                    ",rejected_calls=" + std::to_string(rejected) +
+                    ",failed_calls=" + std::to_string(failed));
+        }
+        break;
+      }
+      case kErrorstats: {
+        std::lock_guard lk(errorstats_mu_);
+        for (const auto& [code, count] : errorstats_)
+          s.Add("errorstat_" + code, "count=" + std::to_string(count));
+        break;
+      }
+      case kCluster:
+        s.Add("cluster_enabled", 0);
+        break;
+      case kKeyspace:
+        for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+          Database& db = keyspace_->db(i);
+          size_t keys = db.Size();
+          if (keys == 0) continue;
+          s.Add("db" + std::to_string(i), "keys=" + std::to_string(keys) +
+                                              ",expires=" + std::to_string(db.VolatileSize()) +
+                                              ",avg_ttl=" + std::to_string(db.avg_ttl_ms.load()));
+        }
+        break;
+    }
+    if (!out.empty()) out += "\r\n";
+    out += "# ";
+    out += kSectionNames[id];
+    out += "\r\n";
+    out += s.text();
+  }
+  return out;
+}
+
+}  // namespace ember::server

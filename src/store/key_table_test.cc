@@ -1,0 +1,229 @@
+#include "store/key_table.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/hash.h"
+
+namespace ember {
+namespace {
+
+std::string Key(int i) { return "key:" + std::to_string(i); }
+
+void Add(KeyTable& t, const std::string& k) {
+  t.Insert(NewIntEntry(EntryInit{k}, 1), HashKey(k));
+}
+
+bool Remove(KeyTable& t, const std::string& k) {
+  Entry** l = t.FindLink(k, HashKey(k));
+  if (l == nullptr) return false;
+  FreeEntry(t.Unlink(l));
+  return true;
+}
+
+std::set<std::string> ScanAll(const KeyTable& t) {
+  std::set<std::string> seen;
+  uint64_t c = 0;
+  do {
+    c = t.Scan(c, [&](const Entry* e) { seen.emplace(e->key()); });
+  } while (c != 0);
+  return seen;
+}
+
+TEST(KeyTableTest, EmptyTable) {
+  KeyTable t;
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.bucket_count(), 0u);
+  EXPECT_EQ(t.Find("x", HashKey("x")), nullptr);
+  EXPECT_EQ(t.Random(123), nullptr);
+  int visits = 0;
+  EXPECT_EQ(t.Scan(0, [&](const Entry*) { ++visits; }), 0u);
+  EXPECT_EQ(visits, 0);
+}
+
+TEST(KeyTableTest, InsertFindUnlink) {
+  KeyTable t;
+  for (int i = 0; i < 1000; ++i) Add(t, Key(i));
+  EXPECT_EQ(t.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    Entry* e = t.Find(Key(i), HashKey(Key(i)));
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->key(), Key(i));
+  }
+  EXPECT_EQ(t.Find("missing", HashKey("missing")), nullptr);
+  for (int i = 0; i < 1000; i += 2) EXPECT_TRUE(Remove(t, Key(i)));
+  EXPECT_EQ(t.size(), 500u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(t.Find(Key(i), HashKey(Key(i))) != nullptr, i % 2 == 1);
+}
+
+TEST(KeyTableTest, EmptyKeyAndBinaryKeys) {
+  KeyTable t;
+  std::string bin("a\0b", 3);
+  Add(t, "");
+  Add(t, bin);
+  Add(t, "a");
+  EXPECT_NE(t.Find("", HashKey("")), nullptr);
+  EXPECT_EQ(t.Find(bin, HashKey(bin))->key(), bin);
+  EXPECT_EQ(t.Find("a", HashKey("a"))->key(), "a");
+}
+
+TEST(KeyTableTest, GrowsAtLoadFactorOneAndShrinksWhenSparse) {
+  KeyTable t;
+  Add(t, Key(0));
+  EXPECT_EQ(t.bucket_count(), 4u);
+  for (int i = 1; i < 4096; ++i) {
+    Add(t, Key(i));
+    EXPECT_LE(t.size(), t.bucket_count() * 2);  // never far above load factor 1
+  }
+  EXPECT_EQ(t.bucket_count(), 4096u);
+  for (int i = 0; i < 4096; ++i) Remove(t, Key(i));
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.bucket_count(), KeyTable::kMinShrinkBuckets);
+  // Still usable after shrinking.
+  Add(t, "again");
+  EXPECT_NE(t.Find("again", HashKey("again")), nullptr);
+}
+
+TEST(KeyTableTest, ScanVisitsEveryKeyExactlyOnceWhenStable) {
+  KeyTable t;
+  for (int i = 0; i < 5000; ++i) Add(t, Key(i));
+  std::map<std::string, int> count;
+  uint64_t c = 0;
+  do {
+    c = t.Scan(c, [&](const Entry* e) { ++count[std::string(e->key())]; });
+  } while (c != 0);
+  EXPECT_EQ(count.size(), 5000u);
+  for (auto& [k, n] : count) EXPECT_EQ(n, 1) << k;
+}
+
+// The reverse-binary cursor: keys present for the whole scan are returned even when the table
+// doubles or halves (repeatedly) between steps.
+TEST(KeyTableTest, ScanGuaranteeUnderGrowthAndShrink) {
+  for (int round = 0; round < 20; ++round) {
+    std::mt19937_64 rng(round);
+    KeyTable t;
+    std::set<std::string> stable;
+    for (int i = 0; i < 300; ++i) {
+      Add(t, Key(i));
+      stable.insert(Key(i));
+    }
+    int next = 1'000'000;
+    std::vector<std::string> churn;
+    std::set<std::string> seen;
+    uint64_t c = 0;
+    int step = 0;
+    do {
+      c = t.Scan(c, [&](const Entry* e) { seen.emplace(e->key()); });
+      // Alternate phases of heavy growth and heavy shrinking.
+      bool grow = (step / 8) % 2 == 0;
+      if (grow) {
+        int n = static_cast<int>(rng() % 400);
+        for (int i = 0; i < n; ++i) {
+          churn.push_back(Key(next++));
+          Add(t, churn.back());
+        }
+      } else {
+        while (!churn.empty() && rng() % 10 != 0) {
+          Remove(t, churn.back());
+          churn.pop_back();
+        }
+      }
+      ++step;
+    } while (c != 0);
+    for (const auto& k : stable) ASSERT_TRUE(seen.count(k)) << "round " << round << " " << k;
+  }
+}
+
+TEST(KeyTableTest, ScanEraseRemovesChosenEntries) {
+  KeyTable t;
+  for (int i = 0; i < 2000; ++i) Add(t, Key(i));
+  uint64_t c = 0;
+  size_t removed = 0;
+  do {
+    c = t.ScanErase(c, [&](Entry* e) {
+      int i = std::stoi(std::string(e->key().substr(4)));
+      if (i % 3 != 0) return false;
+      FreeEntry(e);
+      ++removed;
+      return true;
+    });
+  } while (c != 0);
+  EXPECT_EQ(removed, 667u);
+  EXPECT_EQ(t.size(), 2000u - 667u);
+  std::set<std::string> left = ScanAll(t);
+  EXPECT_EQ(left.size(), t.size());
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(left.count(Key(i)) == 1, i % 3 != 0);
+}
+
+TEST(KeyTableTest, ScanEraseEverythingShrinksAndStillCompletes) {
+  KeyTable t;
+  for (int i = 0; i < 10000; ++i) Add(t, Key(i));
+  uint64_t c = 0;
+  size_t removed = 0;
+  size_t steps = 0;
+  do {
+    c = t.ScanErase(c, [&](Entry* e) {
+      FreeEntry(e);
+      ++removed;
+      return true;
+    });
+    ++steps;
+  } while (c != 0);
+  EXPECT_EQ(removed, 10000u);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_LE(steps, 16384u);
+  EXPECT_LT(t.bucket_count(), 16384u);
+}
+
+TEST(KeyTableTest, RandomReturnsEveryKeyEventually) {
+  KeyTable t;
+  for (int i = 0; i < 50; ++i) Add(t, Key(i));
+  std::mt19937_64 rng(7);
+  std::set<std::string> seen;
+  for (int i = 0; i < 5000; ++i) {
+    Entry* e = t.Random(rng());
+    ASSERT_NE(e, nullptr);
+    seen.emplace(e->key());
+  }
+  EXPECT_EQ(seen.size(), 50u);
+}
+
+TEST(KeyTableTest, RandomOnSparseTable) {
+  KeyTable t;
+  for (int i = 0; i < 64; ++i) Add(t, Key(i));
+  for (int i = 1; i < 64; ++i) Remove(t, Key(i));
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(t.Random(rng())->key(), Key(0));
+}
+
+TEST(KeyTableTest, MoveAndClear) {
+  KeyTable a;
+  for (int i = 0; i < 100; ++i) Add(a, Key(i));
+  KeyTable b(std::move(a));
+  EXPECT_EQ(a.size(), 0u);  // NOLINT: moved-from state is specified (empty)
+  EXPECT_EQ(b.size(), 100u);
+  KeyTable c;
+  Add(c, "other");
+  c = std::move(b);
+  EXPECT_EQ(c.size(), 100u);
+  EXPECT_EQ(c.Find("other", HashKey("other")), nullptr);
+  c.Clear();
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_EQ(c.bucket_count(), 0u);
+}
+
+TEST(KeyTableTest, ForEachVisitsAll) {
+  KeyTable t;
+  for (int i = 0; i < 777; ++i) Add(t, Key(i));
+  size_t n = 0;
+  t.ForEach([&](const Entry*) { ++n; });
+  EXPECT_EQ(n, 777u);
+}
+
+}  // namespace
+}  // namespace ember
