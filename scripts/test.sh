@@ -52,7 +52,9 @@ stage "integration tests (asan+ubsan)" pytest_run build-asan/ember-server tests/
 stage "differential test (asan+ubsan)" env DIFF_SEEDS=3 pytest_run build-asan/ember-server tests/diff
 
 # TSan: the concurrency tests (unit stress tests and the multi-client integration tests).
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+# FLUSHALL and SWAPDB hold every partition lock of a database: more than the deadlock
+# detector tracks, so it is off (lock order is by address, see store/database.h).
+export TSAN_OPTIONS=halt_on_error=1:detect_deadlocks=0
 stage "build (tsan)" configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBER_SANITIZE=thread -DEMBER_BENCH=OFF
 stage "concurrency unit tests (tsan)" ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R 'Concurren|Stress|Thread'
 stage "concurrency integration tests (tsan)" pytest_run build-tsan/ember-server tests/integration -m concurrency

@@ -1,5 +1,6 @@
 #include "cmd/syntax.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ember::cmd {
@@ -115,6 +116,7 @@ struct Item {
   std::vector<Raw> seq;
   bool repeat = false;
   bool optional = false;
+  size_t raw_begin = 0;  // index of the item's first node in the sequence being converted
 };
 
 struct Converted {
@@ -164,6 +166,10 @@ std::vector<SyntaxArg> MergeTokens(Converted c) {
 }
 
 bool ConvertNode(const Raw& node, SyntaxArg* out, std::string* error) {
+  if (node.is_ellipsis()) {
+    *error = "'...' with nothing to repeat";
+    return false;
+  }
   if (!node.group) {
     if (HasLower(node.word)) {
       out->name = node.word;
@@ -225,7 +231,8 @@ bool ConvertAlt(const std::vector<Raw>& seq, SyntaxArg* out, std::string* error)
 
 bool ConvertItems(const std::vector<Raw>& raw, Converted* out, std::string* error) {
   std::vector<Item> items;
-  for (const Raw& node : raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const Raw& node = raw[i];
     if (node.is_ellipsis()) {
       if (items.empty()) {
         *error = "'...' with nothing to repeat";
@@ -240,22 +247,22 @@ bool ConvertItems(const std::vector<Raw>& raw, Converted* out, std::string* erro
         *error = "'...' with nothing to repeat";
         return false;
       }
-      // "x [x ...]": fold the preceding copy of the content into one repeated item.
+      // "x [x ...]": when the nodes just before the group spell the content, and an item
+      // starts where they start, those items become one repeated item.
       size_t k = content.size();
-      bool folds = items.size() >= k;
-      for (size_t i = 0; folds && i < k; ++i) {
-        const Item& it = items[items.size() - k + i];
-        folds = !it.repeat && it.seq.size() == 1 && it.seq[0] == content[i];
-      }
+      bool folds = i >= k && std::equal(content.begin(), content.end(), raw.begin() + (i - k));
+      size_t first = items.size();
+      while (folds && first > 0 && items[first - 1].raw_begin >= i - k) --first;
+      folds = folds && first < items.size() && items[first].raw_begin == i - k;
       if (folds) {
-        items.resize(items.size() - k);
-        items.push_back(Item{std::move(content), true, false});
+        items.resize(first);
+        items.push_back(Item{std::move(content), true, false, i - k});
       } else {
-        items.push_back(Item{std::move(content), true, node.optional});
+        items.push_back(Item{std::move(content), true, node.optional, i});
       }
       continue;
     }
-    items.push_back(Item{{node}, false, false});
+    items.push_back(Item{{node}, false, false, i});
   }
   for (const Item& it : items) {
     SyntaxArg a;

@@ -275,6 +275,36 @@ TEST(SyntaxTest, FormatRoundTrips) {
   EXPECT_EQ(FormatSyntax(Parse("  key   [ NX|XX ]  ")), "key [NX | XX]");
 }
 
+// Random token soup: the parser never crashes, and whatever parses formats to a fixed point.
+TEST(SyntaxTest, RandomInputFormatsToFixedPoint) {
+  static constexpr std::string_view kPieces[] = {
+      "[", "]", "<", ">", "|", "...", " ", "key", "value", "NX", "GET", "count", "=", "x y"};
+  uint64_t seed = 12345;
+  int parsed = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    int n = static_cast<int>(seed % 12);
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      s += kPieces[(seed >> 33) % std::size(kPieces)];
+      s += ' ';
+    }
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::vector<SyntaxArg> args;
+    std::string err;
+    if (!ParseSyntax(s, &args, &err)) {
+      EXPECT_FALSE(err.empty()) << s;
+      continue;
+    }
+    ++parsed;
+    std::string once = FormatSyntax(args);
+    std::vector<SyntaxArg> again;
+    ASSERT_TRUE(ParseSyntax(once, &again, &err)) << s << " -> " << once << ": " << err;
+    EXPECT_EQ(FormatSyntax(again), once) << s;
+  }
+  EXPECT_GT(parsed, 1000);
+}
+
 TEST(SyntaxTest, InferArgType) {
   EXPECT_EQ(InferArgType("key"), ArgType::kKey);
   EXPECT_EQ(InferArgType("newkey"), ArgType::kKey);

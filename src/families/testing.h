@@ -16,13 +16,17 @@ namespace ember::families {
 class TestServerApi : public cmd::ServerApi {
  public:
   int64_t proto_max_bulk_len() const override { return max_bulk; }
-  void RunInBackground(std::function<void()> fn) override { fn(); }
+  void RunInBackground(std::function<void()> fn) override {
+    ++background_runs;
+    fn();
+  }
   void SetActiveExpire(bool on) override { active_expire = on; }
   uint64_t Random() override { return seed = seed * 6364136223846793005ULL + 1; }
   bool lfu_policy() const override { return lfu; }
   int64_t max_bulk = 512LL << 20;
   bool active_expire = true;
   bool lfu = false;  // an LFU maxmemory policy is selected (OBJECT FREQ / IDLETIME)
+  int background_runs = 0;
   uint64_t seed = 42;
 };
 
@@ -54,6 +58,7 @@ class CommandFixture {
     ctx.server = &api;
     ctx.counters = &counters;
     cmd::RunLocked(*r.spec, cmd::ArgList(args.data(), args.size()), ctx);
+    dirty += ctx.dirty;
     return out;
   }
 
@@ -64,6 +69,7 @@ class CommandFixture {
   cmd::ThreadCounters counters;
   int db = 0;
   bool resp3 = false;
+  uint64_t dirty = 0;  // sum of ctx.dirty over the commands run
 };
 
 }  // namespace ember::families

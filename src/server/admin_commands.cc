@@ -41,11 +41,11 @@ bool IsLocalClient(const Connection& c) {
 // significant digits: 2^n + 2^(n-7) - 1) is not below it.
 size_t LatencyBucket(int64_t duration_us) {
   uint64_t ns = duration_us > 0 ? static_cast<uint64_t>(duration_us) * 1000 : 1;
-  for (size_t b = 0; b + 1 < kLatencyBuckets; ++b) {
-    uint64_t n = b + 10;
-    if (ns <= (uint64_t{1} << n) + (uint64_t{1} << (n - 7)) - 1) return b;
-  }
-  return kLatencyBuckets - 1;
+  if (ns <= 1024 + 8 - 1) return 0;
+  // Smallest n with 2^n >= ns, then the previous bucket if ns is within its equivalent range.
+  uint64_t n = static_cast<uint64_t>(std::bit_width(ns - 1));
+  if (ns <= (uint64_t{1} << (n - 1)) + (uint64_t{1} << (n - 8)) - 1) --n;
+  return std::min<size_t>(n - 10, kLatencyBuckets - 1);
 }
 
 namespace {
@@ -70,9 +70,7 @@ void Time(ArgList, CommandContext& ctx) {
   ctx.reply->Bulk(std::to_string(us % 1'000'000));
 }
 
-void LastSave(ArgList, CommandContext& ctx) {
-  ctx.reply->Integer(ServerOf(ctx).lastsave_s.load());
-}
+void LastSave(ArgList, CommandContext& ctx) { ctx.reply->Integer(ServerOf(ctx).lastsave_s.load()); }
 
 // ------------------------------------------------------------------------- SHUTDOWN
 
@@ -140,13 +138,13 @@ void SlowlogReset(ArgList, CommandContext& ctx) {
 }
 
 void SlowlogHelp(ArgList, CommandContext& ctx) {
-  ReplyHelp(ctx, "SLOWLOG",
-            {"GET [<count>]",
-             "    Return the <count> newest entries of the slow log (default: 10, -1 means all).",
-             "    An entry is: id, unix time, duration in microseconds, arguments, client",
-             "    address and port, client name.",
-             "LEN", "    Return the number of entries in the slow log.", "RESET",
-             "    Empty the slow log."});
+  ReplyHelp(
+      ctx, "SLOWLOG",
+      {"GET [<count>]",
+       "    Return the <count> newest entries of the slow log (default: 10, -1 means all).",
+       "    An entry is: id, unix time, duration in microseconds, arguments, client",
+       "    address and port, client name.", "LEN",
+       "    Return the number of entries in the slow log.", "RESET", "    Empty the slow log."});
 }
 
 // -------------------------------------------------------------------------- LATENCY
@@ -367,17 +365,84 @@ void DebugPopulate(ArgList args, CommandContext& ctx) {
   ctx.reply->Ok();
 }
 
+// DEBUG PROTOCOL <type>: one reply of each RESP type, for client library tests. This is the
+// one handler that looks at the protocol version: its point is how each type is spelled.
+void DebugProtocol(std::string_view type, CommandContext& ctx) {
+  resp::ReplyWriter& w = *ctx.reply;
+  if (cmd::ArgIs(type, "string")) {
+    w.Bulk("Hello World");
+  } else if (cmd::ArgIs(type, "integer")) {
+    w.Integer(12345);
+  } else if (cmd::ArgIs(type, "double")) {
+    w.Double(3.141);
+  } else if (cmd::ArgIs(type, "bignum")) {
+    static constexpr std::string_view kBig = "1234567999999999999999999999999999999";
+    if (w.resp3()) {
+      w.buffer()->append("(").append(kBig).append("\r\n");
+    } else {
+      w.Bulk(kBig);
+    }
+  } else if (cmd::ArgIs(type, "null")) {
+    w.Null();
+  } else if (cmd::ArgIs(type, "array") || cmd::ArgIs(type, "set")) {
+    if (cmd::ArgIs(type, "set")) {
+      w.SetHeader(3);
+    } else {
+      w.ArrayHeader(3);
+    }
+    for (int i = 0; i < 3; ++i) w.Integer(i);
+  } else if (cmd::ArgIs(type, "map")) {
+    w.MapHeader(3);
+    for (int i = 0; i < 3; ++i) {
+      w.Integer(i);
+      w.Bool(i == 1);
+    }
+  } else if (cmd::ArgIs(type, "attrib")) {
+    // RESP2 has no attributes: only the reply that follows them is sent.
+    if (w.resp3()) {
+      w.buffer()->append("|1\r\n");
+      w.Bulk("key-popularity");
+      w.ArrayHeader(2);
+      w.Bulk("key:123");
+      w.Integer(90);
+    }
+    w.Bulk("Some real reply following the attribute");
+  } else if (cmd::ArgIs(type, "push")) {
+    if (!w.resp3()) return ctx.Error("ERR RESP2 is not supported by this command");
+    w.PushHeader(2);
+    w.Bulk("server-cpu-usage");
+    w.Integer(42);
+    w.Bulk("Some real reply following the push reply");
+  } else if (cmd::ArgIs(type, "verbatim")) {
+    w.Verbatim("This is a verbatim\nstring");
+  } else if (cmd::ArgIs(type, "true")) {
+    w.Bool(true);
+  } else if (cmd::ArgIs(type, "false")) {
+    w.Bool(false);
+  } else {
+    ctx.Error(
+        "ERR Wrong protocol type name. Please use one of the following: "
+        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
 void DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "DEBUG",
             {"ERROR <string>",
              "    Return a Redis protocol error with <string> as message. Useful for clients",
              "    unit tests to simulate Redis errors.",
-             "LOG <message>", "    Write <message> to the server log.", "OBJECT <key>",
+             "LOG <message>",
+             "    Write <message> to the server log.",
+             "OBJECT <key>",
              "    Show low level info about `key` and associated value.",
              "POPULATE <count> [<prefix>] [<size>]",
              "    Create <count> string keys named key:<num>. If <prefix> is specified then",
              "    it is used instead of the 'key' prefix. With <size>, values are cut or",
              "    zero-padded to <size> bytes.",
+             "PROTOCOL <type>",
+             "    Reply with a test value of the specified type. <type> can be: string,",
+             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+             "    true, false.",
              "SET-ACTIVE-EXPIRE <0|1>",
              "    Setting it to 0 disables expiring keys in background when they are not",
              "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -425,6 +490,7 @@ void Debug(ArgList args, CommandContext& ctx) {
     return ctx.reply->Error(args[2]);
   }
   if (cmd::ArgIs(sub, "populate") && n >= 3 && n <= 5) return DebugPopulate(args, ctx);
+  if (cmd::ArgIs(sub, "protocol") && n == 3) return DebugProtocol(args[2], ctx);
   ctx.Error("ERR unknown subcommand or wrong number of arguments for '" +
             std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
 }
@@ -434,92 +500,189 @@ void Debug(ArgList args, CommandContext& ctx) {
 void RegisterAdminCommands(cmd::CommandTable& t) {
   using namespace cmd;  // NOLINT: flag names
   const uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale | kNoLock;
-  t.Add({.name = "info", .arity = -1, .flags = kLoading | kStale | kRandom | kNoLock,
+  t.Add({.name = "info",
+         .arity = -1,
+         .flags = kLoading | kStale | kRandom | kNoLock,
          .summary = "Get information and statistics about the server",
-         .syntax = "[section [section ...]]", .group = "server", .since = "1.0.0",
-         .complexity = "O(1)", .acl_categories = "@slow @dangerous", .handler = Info});
-  t.Add({.name = "time", .arity = 1, .flags = kLoading | kStale | kFast | kRandom | kNoLock,
-         .summary = "Return the current server time", .syntax = "", .group = "server",
-         .since = "2.6.0", .complexity = "O(1)", .acl_categories = "@fast", .handler = Time});
-  t.Add({.name = "lastsave", .arity = 1, .flags = kLoading | kStale | kFast | kRandom | kNoLock,
-         .summary = "Get the UNIX time stamp of the last successful save to disk", .syntax = "",
-         .group = "server", .since = "1.0.0", .complexity = "O(1)",
-         .acl_categories = "@admin @fast @dangerous", .handler = LastSave});
-  t.Add({.name = "shutdown", .arity = -1, .flags = kAdminFlags | kNoMulti | kAllowBusy,
+         .syntax = "[section [section ...]]",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@slow @dangerous",
+         .handler = Info});
+  t.Add({.name = "time",
+         .arity = 1,
+         .flags = kLoading | kStale | kFast | kRandom | kNoLock,
+         .summary = "Return the current server time",
+         .syntax = "",
+         .group = "server",
+         .since = "2.6.0",
+         .complexity = "O(1)",
+         .acl_categories = "@fast",
+         .handler = Time});
+  t.Add({.name = "lastsave",
+         .arity = 1,
+         .flags = kLoading | kStale | kFast | kRandom | kNoLock,
+         .summary = "Get the UNIX time stamp of the last successful save to disk",
+         .syntax = "",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@admin @fast @dangerous",
+         .handler = LastSave});
+  t.Add({.name = "shutdown",
+         .arity = -1,
+         .flags = kAdminFlags | kNoMulti | kAllowBusy,
          .summary = "Synchronously save the dataset to disk and then shut down the server",
-         .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", .group = "server", .since = "1.0.0",
+         .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
+         .group = "server",
+         .since = "1.0.0",
          .complexity = "O(N) when saving, where N is the total number of keys in all databases "
                        "when saving data, otherwise O(1)",
-         .acl_categories = "@admin @slow @dangerous", .handler = Shutdown});
+         .acl_categories = "@admin @slow @dangerous",
+         .handler = Shutdown});
 
-  CommandSpec slowlog{.name = "slowlog", .arity = -2, .flags = kNoLock,
+  CommandSpec slowlog{.name = "slowlog",
+                      .arity = -2,
+                      .flags = kNoLock,
                       .summary = "A container for slow log commands",
-                      .syntax = "subcommand [argument ...]", .group = "server",
-                      .since = "2.2.12", .complexity = "Depends on subcommand.",
+                      .syntax = "subcommand [argument ...]",
+                      .group = "server",
+                      .since = "2.2.12",
+                      .complexity = "Depends on subcommand.",
                       .acl_categories = "@slow"};
   const uint32_t kSlowlogFlags = kAdmin | kLoading | kStale | kNoLock;
   slowlog.subcommands = {
-      {.name = "slowlog|get", .arity = -2, .flags = kSlowlogFlags | kRandom,
-       .summary = "Get the slow log's entries", .syntax = "[count]", .group = "server",
-       .since = "2.2.12", .complexity = "O(N) where N is the number of entries returned",
-       .acl_categories = "@admin @slow @dangerous", .handler = SlowlogGet},
-      {.name = "slowlog|len", .arity = 2, .flags = kSlowlogFlags | kRandom,
-       .summary = "Get the slow log's length", .syntax = "", .group = "server",
-       .since = "2.2.12", .complexity = "O(1)", .acl_categories = "@admin @slow @dangerous",
+      {.name = "slowlog|get",
+       .arity = -2,
+       .flags = kSlowlogFlags | kRandom,
+       .summary = "Get the slow log's entries",
+       .syntax = "[count]",
+       .group = "server",
+       .since = "2.2.12",
+       .complexity = "O(N) where N is the number of entries returned",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = SlowlogGet},
+      {.name = "slowlog|len",
+       .arity = 2,
+       .flags = kSlowlogFlags | kRandom,
+       .summary = "Get the slow log's length",
+       .syntax = "",
+       .group = "server",
+       .since = "2.2.12",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
        .handler = SlowlogLen},
-      {.name = "slowlog|reset", .arity = 2, .flags = kSlowlogFlags,
-       .summary = "Clear all entries from the slow log", .syntax = "", .group = "server",
-       .since = "2.2.12", .complexity = "O(N) where N is the number of entries in the slowlog",
-       .acl_categories = "@admin @slow @dangerous", .handler = SlowlogReset},
-      {.name = "slowlog|help", .arity = 2, .flags = kLoading | kStale | kNoLock,
-       .summary = "Show helpful text about the different subcommands", .syntax = "",
-       .group = "server", .since = "6.2.0", .complexity = "O(1)", .acl_categories = "@slow",
+      {.name = "slowlog|reset",
+       .arity = 2,
+       .flags = kSlowlogFlags,
+       .summary = "Clear all entries from the slow log",
+       .syntax = "",
+       .group = "server",
+       .since = "2.2.12",
+       .complexity = "O(N) where N is the number of entries in the slowlog",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = SlowlogReset},
+      {.name = "slowlog|help",
+       .arity = 2,
+       .flags = kLoading | kStale | kNoLock,
+       .summary = "Show helpful text about the different subcommands",
+       .syntax = "",
+       .group = "server",
+       .since = "6.2.0",
+       .complexity = "O(1)",
+       .acl_categories = "@slow",
        .handler = SlowlogHelp},
   };
   t.Add(std::move(slowlog));
 
-  CommandSpec latency{.name = "latency", .arity = -2, .flags = kNoLock,
+  CommandSpec latency{.name = "latency",
+                      .arity = -2,
+                      .flags = kNoLock,
                       .summary = "A container for latency diagnostics commands",
-                      .syntax = "subcommand [argument ...]", .group = "server",
-                      .since = "2.8.13", .complexity = "Depends on subcommand.",
+                      .syntax = "subcommand [argument ...]",
+                      .group = "server",
+                      .since = "2.8.13",
+                      .complexity = "Depends on subcommand.",
                       .acl_categories = "@slow"};
   latency.subcommands = {
-      {.name = "latency|doctor", .arity = 2, .flags = kAdminFlags | kRandom,
-       .summary = "Return a human readable latency analysis report.", .syntax = "",
-       .group = "server", .since = "2.8.13", .complexity = "O(1)",
-       .acl_categories = "@admin @slow @dangerous", .handler = LatencyDoctor},
-      {.name = "latency|reset", .arity = -2, .flags = kAdminFlags,
-       .summary = "Reset latency data for one or more events.", .syntax = "[event [event ...]]",
-       .group = "server", .since = "2.8.13", .complexity = "O(1)",
-       .acl_categories = "@admin @slow @dangerous", .handler = LatencyReset},
-      {.name = "latency|histogram", .arity = -2, .flags = kAdminFlags | kRandom,
+      {.name = "latency|doctor",
+       .arity = 2,
+       .flags = kAdminFlags | kRandom,
+       .summary = "Return a human readable latency analysis report.",
+       .syntax = "",
+       .group = "server",
+       .since = "2.8.13",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = LatencyDoctor},
+      {.name = "latency|reset",
+       .arity = -2,
+       .flags = kAdminFlags,
+       .summary = "Reset latency data for one or more events.",
+       .syntax = "[event [event ...]]",
+       .group = "server",
+       .since = "2.8.13",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = LatencyReset},
+      {.name = "latency|histogram",
+       .arity = -2,
+       .flags = kAdminFlags | kRandom,
        .summary = "Return the cumulative distribution of latencies of a subset of commands or "
                   "all.",
-       .syntax = "[command [command ...]]", .group = "server", .since = "7.0.0",
+       .syntax = "[command [command ...]]",
+       .group = "server",
+       .since = "7.0.0",
        .complexity = "O(N) where N is the number of commands with latency information being "
                      "retrieved.",
-       .acl_categories = "@admin @slow @dangerous", .handler = LatencyHistogram},
-      {.name = "latency|latest", .arity = 2, .flags = kAdminFlags | kRandom,
-       .summary = "Return the latest latency samples for all events.", .syntax = "",
-       .group = "server", .since = "2.8.13", .complexity = "O(1)",
-       .acl_categories = "@admin @slow @dangerous", .handler = LatencyLatest},
-      {.name = "latency|history", .arity = 3, .flags = kAdminFlags | kRandom,
-       .summary = "Return timestamp-latency samples for the event.", .syntax = "event",
-       .group = "server", .since = "2.8.13", .complexity = "O(1)",
-       .acl_categories = "@admin @slow @dangerous", .handler = LatencyHistory},
-      {.name = "latency|help", .arity = 2, .flags = kLoading | kStale | kNoLock,
-       .summary = "Show helpful text about the different subcommands.", .syntax = "",
-       .group = "server", .since = "2.8.13", .complexity = "O(1)", .acl_categories = "@slow",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = LatencyHistogram},
+      {.name = "latency|latest",
+       .arity = 2,
+       .flags = kAdminFlags | kRandom,
+       .summary = "Return the latest latency samples for all events.",
+       .syntax = "",
+       .group = "server",
+       .since = "2.8.13",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = LatencyLatest},
+      {.name = "latency|history",
+       .arity = 3,
+       .flags = kAdminFlags | kRandom,
+       .summary = "Return timestamp-latency samples for the event.",
+       .syntax = "event",
+       .group = "server",
+       .since = "2.8.13",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = LatencyHistory},
+      {.name = "latency|help",
+       .arity = 2,
+       .flags = kLoading | kStale | kNoLock,
+       .summary = "Show helpful text about the different subcommands.",
+       .syntax = "",
+       .group = "server",
+       .since = "2.8.13",
+       .complexity = "O(1)",
+       .acl_categories = "@slow",
        .handler = LatencyHelp},
   };
   t.Add(std::move(latency));
 
   // Like Redis, DEBUG is one command that parses its own subcommands (its errors and
   // commandstats entry are DEBUG's, not "debug|sleep").
-  t.Add({.name = "debug", .arity = -2, .flags = kAdminFlags,
-         .summary = "A container for debugging commands", .syntax = "subcommand [argument ...]",
-         .group = "server", .since = "1.0.0", .complexity = "Depends on subcommand.",
-         .acl_categories = "@admin @slow @dangerous", .handler = Debug});
+  t.Add({.name = "debug",
+         .arity = -2,
+         .flags = kAdminFlags,
+         .summary = "A container for debugging commands",
+         .syntax = "subcommand [argument ...]",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "Depends on subcommand.",
+         .acl_categories = "@admin @slow @dangerous",
+         .handler = Debug});
 
   RegisterConfigCommands(t);
 }

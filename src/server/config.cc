@@ -58,10 +58,9 @@ struct NotifyLetter {
   int64_t flag;
 };
 constexpr NotifyLetter kNotifyLetters[] = {
-    {'g', kNotifyGeneric}, {'$', kNotifyString}, {'l', kNotifyList},
-    {'s', kNotifySet},     {'h', kNotifyHash},   {'z', kNotifyZset},
-    {'x', kNotifyExpired}, {'e', kNotifyEvicted}, {'t', kNotifyStream},
-    {'d', kNotifyModule},
+    {'g', kNotifyGeneric}, {'$', kNotifyString}, {'l', kNotifyList},    {'s', kNotifySet},
+    {'h', kNotifyHash},    {'z', kNotifyZset},   {'x', kNotifyExpired}, {'e', kNotifyEvicted},
+    {'t', kNotifyStream},  {'d', kNotifyModule},
 };
 
 }  // namespace
@@ -70,11 +69,21 @@ bool ParseNotifyFlags(std::string_view s, int64_t* out) {
   int64_t flags = 0;
   for (char c : s) {
     switch (c) {
-      case 'A': flags |= kNotifyAll; break;
-      case 'K': flags |= kNotifyKeyspace; break;
-      case 'E': flags |= kNotifyKeyevent; break;
-      case 'm': flags |= kNotifyKeyMiss; break;
-      case 'n': flags |= kNotifyNew; break;
+      case 'A':
+        flags |= kNotifyAll;
+        break;
+      case 'K':
+        flags |= kNotifyKeyspace;
+        break;
+      case 'E':
+        flags |= kNotifyKeyevent;
+        break;
+      case 'm':
+        flags |= kNotifyKeyMiss;
+        break;
+      case 'n':
+        flags |= kNotifyNew;
+        break;
       default: {
         bool found = false;
         for (const auto& l : kNotifyLetters) {
@@ -109,13 +118,27 @@ std::string QuoteConfigValue(std::string_view s) {
   std::string r = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': r += "\\\\"; break;
-      case '"': r += "\\\""; break;
-      case '\n': r += "\\n"; break;
-      case '\r': r += "\\r"; break;
-      case '\t': r += "\\t"; break;
-      case '\a': r += "\\a"; break;
-      case '\b': r += "\\b"; break;
+      case '\\':
+        r += "\\\\";
+        break;
+      case '"':
+        r += "\\\"";
+        break;
+      case '\n':
+        r += "\\n";
+        break;
+      case '\r':
+        r += "\\r";
+        break;
+      case '\t':
+        r += "\\t";
+        break;
+      case '\a':
+        r += "\\a";
+        break;
+      case '\b':
+        r += "\\b";
+        break;
       default:
         if (isprint(c)) {
           r += static_cast<char>(c);
@@ -187,8 +210,8 @@ const std::vector<std::string> kLogLevels = {"debug", "verbose", "notice", "warn
 
 const std::vector<std::string>& Config::MaxmemoryPolicies() {
   static const std::vector<std::string> kPolicies = {
-      "volatile-lru", "volatile-lfu",   "volatile-random", "volatile-ttl",
-      "allkeys-lru",  "allkeys-lfu",    "allkeys-random",  "noeviction"};
+      "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+      "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
   return kPolicies;
 }
 
@@ -213,12 +236,12 @@ struct DirectiveBuilder {
   }
 
   // Integers. clamp_lo/hi: values accepted by the range check but stored clamped (hz).
-  static Directive Int(std::string name, Atom* field, int64_t def, int64_t lo, int64_t hi,
-                       bool mut, std::string help, int64_t clamp_lo = INT64_MIN,
+  static Directive Int(std::string name, Atom* field, int64_t def, int64_t lo, int64_t hi, bool mut,
+                       std::string help, int64_t clamp_lo = INT64_MIN,
                        int64_t clamp_hi = INT64_MAX) {
     field->store(def);
-    Directive d = Base(std::move(name), DirectiveType::kInt, std::to_string(def), mut,
-                       std::move(help));
+    Directive d =
+        Base(std::move(name), DirectiveType::kInt, std::to_string(def), mut, std::move(help));
     d.set = [=](Config&, const std::vector<std::string>& a) -> std::string {
       if (a.size() != 1) return "wrong number of arguments";
       int64_t v;
@@ -231,11 +254,11 @@ struct DirectiveBuilder {
     return d;
   }
 
-  static Directive Mem(std::string name, Atom* field, int64_t def, int64_t lo, int64_t hi,
-                       bool mut, std::string help) {
+  static Directive Mem(std::string name, Atom* field, int64_t def, int64_t lo, int64_t hi, bool mut,
+                       std::string help) {
     field->store(def);
-    Directive d = Base(std::move(name), DirectiveType::kMemory, std::to_string(def), mut,
-                       std::move(help));
+    Directive d =
+        Base(std::move(name), DirectiveType::kMemory, std::to_string(def), mut, std::move(help));
     d.set = [=](Config&, const std::vector<std::string>& a) -> std::string {
       if (a.size() != 1) return "wrong number of arguments";
       int64_t v;
@@ -270,11 +293,10 @@ struct DirectiveBuilder {
     return d;
   }
 
-  static Directive Enum(std::string name, Atom* field, std::vector<std::string> values,
-                        size_t def, bool mut, std::string help) {
+  static Directive Enum(std::string name, Atom* field, std::vector<std::string> values, size_t def,
+                        bool mut, std::string help) {
     field->store(static_cast<int64_t>(def));
-    Directive d =
-        Base(std::move(name), DirectiveType::kEnum, values[def], mut, std::move(help));
+    Directive d = Base(std::move(name), DirectiveType::kEnum, values[def], mut, std::move(help));
     d.set = [=](Config&, const std::vector<std::string>& a) -> std::string {
       if (a.size() != 1) return "wrong number of arguments";
       for (size_t i = 0; i < values.size(); ++i) {
@@ -285,9 +307,7 @@ struct DirectiveBuilder {
       }
       return EnumError(values);
     };
-    d.get = [field, values](const Config&) {
-      return values[static_cast<size_t>(field->load())];
-    };
+    d.get = [field, values](const Config&) { return values[static_cast<size_t>(field->load())]; };
     return d;
   }
 
@@ -416,8 +436,8 @@ struct DirectiveBuilder {
                     "number of databases (SELECT 0..n-1)"));
     t.push_back(Enum("loglevel", &c.loglevel, kLogLevels, 2, true,
                      "log verbosity: debug, verbose, notice or warning"));
-    t.push_back(Str("logfile", &Config::logfile_, "", false,
-                    "log file path (empty = standard output)"));
+    t.push_back(
+        Str("logfile", &Config::logfile_, "", false, "log file path (empty = standard output)"));
     t.push_back(Str("pidfile", &Config::pidfile_, "", false,
                     "file the process id is written to while the server runs (empty = none)"));
     t.push_back(Bool("daemonize", slot(0), false, false,
@@ -428,8 +448,8 @@ struct DirectiveBuilder {
                     "password clients must AUTH with (empty = none)"));
     t.push_back(Enum("enable-debug-command", &c.enable_debug_command, kYesNoLocal, 2, false,
                      "DEBUG allowed: yes, no, or local (loopback clients only)"));
-    t.push_back(Enum("enable-protected-configs", &c.enable_protected_configs, kYesNoLocal, 0,
-                     false, "CONFIG SET of protected directives (dir, dbfilename): yes, no, local"));
+    t.push_back(Enum("enable-protected-configs", &c.enable_protected_configs, kYesNoLocal, 0, false,
+                     "CONFIG SET of protected directives (dir, dbfilename): yes, no, local"));
 
     // Limits.
     t.push_back(Mem("client-query-buffer-limit", &c.client_query_buffer_limit, 1LL << 30,
@@ -449,26 +469,26 @@ struct DirectiveBuilder {
 
     // Background tasks.
     t.push_back(Int("hz", &c.hz, 10, 0, kIntMax, true,
-                    "background task frequency (active expiry, timeouts); clamped to 1..500",
-                    1, 500));
+                    "background task frequency (active expiry, timeouts); clamped to 1..500", 1,
+                    500));
     t.push_back(Int("active-expire-effort", &c.active_expire_effort, 1, 1, 10, true,
                     "1..10: CPU the active expiry cycle may use to reclaim expired keys"));
 
     // Memory.
     t.push_back(Mem("maxmemory", &c.maxmemory, 0, 0, kMax, true,
                     "memory limit (0 = none; eviction is not implemented yet)"));
-    t.push_back(Enum("maxmemory-policy", &c.maxmemory_policy_index, Config::MaxmemoryPolicies(), 7, true,
-                     "eviction policy (decides whether OBJECT FREQ is available)"));
+    t.push_back(Enum("maxmemory-policy", &c.maxmemory_policy_index, Config::MaxmemoryPolicies(), 7,
+                     true, "eviction policy (decides whether OBJECT FREQ is available)"));
     t.push_back(Int("maxmemory-samples", slot(5), 5, 1, 64, true, "keys sampled per eviction"));
     t.push_back(Int("maxmemory-eviction-tenacity", slot(10), 10, 0, 100, true,
                     "eviction effort per command (0..100)"));
-    t.push_back(Int("lfu-log-factor", slot(10), 10, 0, kIntMax, true,
-                    "LFU counter logarithm factor"));
+    t.push_back(
+        Int("lfu-log-factor", slot(10), 10, 0, kIntMax, true, "LFU counter logarithm factor"));
     t.push_back(Int("lfu-decay-time", slot(1), 1, 0, kIntMax, true,
                     "minutes after which the LFU counter decays"));
-    for (const char* n : {"lazyfree-lazy-eviction", "lazyfree-lazy-expire",
-                          "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
-                          "lazyfree-lazy-user-flush"}) {
+    for (const char* n :
+         {"lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del",
+          "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush"}) {
       t.push_back(Bool(n, slot(0), false, true, "free values on the background thread"));
     }
 
@@ -520,18 +540,18 @@ struct DirectiveBuilder {
                     "directory of the append-only files"));
     t.push_back(Enum("appendfsync", slot(0), {"everysec", "always", "no"}, 0, true,
                      "fsync policy of the append-only file"));
-    t.push_back(Bool("no-appendfsync-on-rewrite", slot(0), false, true,
-                     "skip fsync while a rewrite runs"));
+    t.push_back(
+        Bool("no-appendfsync-on-rewrite", slot(0), false, true, "skip fsync while a rewrite runs"));
     t.push_back(Int("auto-aof-rewrite-percentage", slot(100), 100, 0, kIntMax, true,
                     "growth (%) that triggers an AOF rewrite (0 = never)"));
     t.push_back(Mem("auto-aof-rewrite-min-size", slot(64LL << 20), 64LL << 20, 0, kMax, true,
                     "minimum AOF size before automatic rewrites"));
     t.push_back(Bool("aof-load-truncated", slot(1), true, true,
                      "load a truncated AOF instead of refusing to start"));
-    t.push_back(Bool("aof-use-rdb-preamble", slot(1), true, true,
-                     "AOF rewrites start with a snapshot"));
-    t.push_back(Bool("aof-timestamp-enabled", slot(0), false, true,
-                     "timestamp annotations in the AOF"));
+    t.push_back(
+        Bool("aof-use-rdb-preamble", slot(1), true, true, "AOF rewrites start with a snapshot"));
+    t.push_back(
+        Bool("aof-timestamp-enabled", slot(0), false, true, "timestamp annotations in the AOF"));
   }
 };
 
@@ -612,8 +632,8 @@ std::string Config::Set(std::string_view name, const std::vector<std::string>& a
   return d->set(*this, args);
 }
 
-std::string Config::SetFromCommand(
-    const std::vector<std::pair<std::string, std::string>>& pairs, bool local_client) {
+std::string Config::SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                   bool local_client) {
   std::lock_guard lk(set_mu_);
   // 1. Every name must exist, be settable and appear once. Like Redis 7.0, a directive and its
   // alias count as different names (the later one wins).
@@ -621,7 +641,8 @@ std::string Config::SetFromCommand(
   std::vector<std::string> names;
   for (const auto& [name, value] : pairs) {
     const Directive* d = Find(name);
-    if (d == nullptr) return "Unknown option or number of arguments for CONFIG SET - '" + name + "'";
+    if (d == nullptr)
+      return "Unknown option or number of arguments for CONFIG SET - '" + name + "'";
     std::string prefix = "CONFIG SET failed (possibly related to argument '" + name + "') - ";
     if (!d->runtime_mutable) return prefix + "can't set immutable config";
     int64_t allow = enable_protected_configs.load();  // 0 no, 1 yes, 2 local
@@ -818,8 +839,8 @@ std::string Config::Rewrite() const {
     std::vector<std::string> words;
     size_t first = line.find_first_not_of(" \t");
     const Directive* d = nullptr;
-    if (first != std::string::npos && line[first] != '#' &&
-        resp::SplitInlineArgs(line, &words) && !words.empty())
+    if (first != std::string::npos && line[first] != '#' && resp::SplitInlineArgs(line, &words) &&
+        !words.empty())
       d = Find(words[0]);
     if (d == nullptr) {
       out.push_back(line);  // comments, blank lines, directives we do not know

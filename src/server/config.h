@@ -72,7 +72,7 @@ class Config {
   std::atomic<int64_t> maxmemory{0};
   std::atomic<int64_t> maxmemory_policy_index{7};  // index into MaxmemoryPolicies()
   std::atomic<int64_t> protected_mode{1};
-  std::atomic<int64_t> loglevel{2};  // 0 debug, 1 verbose, 2 notice, 3 warning
+  std::atomic<int64_t> loglevel{2};                  // 0 debug, 1 verbose, 2 notice, 3 warning
   std::atomic<int64_t> enable_debug_command{2};      // 0 no, 1 yes, 2 local
   std::atomic<int64_t> enable_protected_configs{0};  // 0 no, 1 yes, 2 local
   std::atomic<int64_t> notify_keyspace_events{0};    // NotifyFlags bits
@@ -141,7 +141,7 @@ class Config {
   std::string appenddirname_ = "appendonlydir";
   bool save_seen_ = false;  // within one LoadText: the first "save" line replaces the list
 
-  std::mutex set_mu_;  // serialises CONFIG SET (backup, set, apply, restore)
+  std::mutex set_mu_;                       // serialises CONFIG SET (backup, set, apply, restore)
   std::deque<std::atomic<int64_t>> slots_;  // storage of directives without a named field
   std::vector<Directive> directives_;
 };

@@ -53,8 +53,7 @@ void ConfigSet(ArgList args, CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < args.size(); i += 2)
     pairs.emplace_back(std::string(args[i]), std::string(args[i + 1]));
-  std::string err =
-      ServerOf(ctx).config().SetFromCommand(pairs, IsLocalClient(Session(ctx)));
+  std::string err = ServerOf(ctx).config().SetFromCommand(pairs, IsLocalClient(Session(ctx)));
   if (!err.empty()) return ctx.Error("ERR " + err);
   ctx.reply->Ok();
 }
@@ -79,8 +78,8 @@ void ConfigHelp(ArgList, CommandContext& ctx) {
             {"GET <pattern> [<pattern> ...]",
              "    Return the parameters matching the glob-like patterns and their values.",
              "SET <directive> <value> [<directive> <value> ...]",
-             "    Set the configuration directives (all of them, or none on error).",
-             "RESETSTAT", "    Reset the statistics reported by the INFO command.", "REWRITE",
+             "    Set the configuration directives (all of them, or none on error).", "RESETSTAT",
+             "    Reset the statistics reported by the INFO command.", "REWRITE",
              "    Rewrite the configuration file with the current configuration."});
 }
 
@@ -133,8 +132,8 @@ std::string Server::RebindListeners() {
           fds[w].push_back(fd);
         } else if (!optional) {
           close_all();
-          err = "Could not create server TCP listening socket " + a + ":" +
-                std::to_string(port) + ": " + err;
+          err = "Could not create server TCP listening socket " + a + ":" + std::to_string(port) +
+                ": " + err;
           LogWarning(err);
           return err;
         }
@@ -187,8 +186,8 @@ void Server::InitConfigHooks() {
   int64_t fit = FitOpenFilesLimit(want);
   if (fit < want) {
     c.maxclients.store(fit);
-    LogWarning("You requested maxclients of " + std::to_string(want) +
-               " requiring at least " + std::to_string(want + kReservedFds) +
+    LogWarning("You requested maxclients of " + std::to_string(want) + " requiring at least " +
+               std::to_string(want + kReservedFds) +
                " max file descriptors; maxclients has been reduced to " + std::to_string(fit) +
                " to fit the open files limit.");
   }
@@ -200,32 +199,65 @@ void Server::InitConfigHooks() {
 void RegisterConfigCommands(cmd::CommandTable& t) {
   using namespace cmd;  // NOLINT: flag names
   const uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale | kNoLock;
-  CommandSpec config{.name = "config", .arity = -2, .flags = kNoLock,
+  CommandSpec config{.name = "config",
+                     .arity = -2,
+                     .flags = kNoLock,
                      .summary = "A container for server configuration commands",
-                     .syntax = "subcommand [argument ...]", .group = "server", .since = "2.0.0",
-                     .complexity = "Depends on subcommand.", .acl_categories = "@slow"};
+                     .syntax = "subcommand [argument ...]",
+                     .group = "server",
+                     .since = "2.0.0",
+                     .complexity = "Depends on subcommand.",
+                     .acl_categories = "@slow"};
   config.subcommands = {
-      {.name = "config|get", .arity = -3, .flags = kAdminFlags,
-       .summary = "Get the values of configuration parameters", .syntax = "parameter [parameter ...]",
-       .group = "server", .since = "2.0.0",
+      {.name = "config|get",
+       .arity = -3,
+       .flags = kAdminFlags,
+       .summary = "Get the values of configuration parameters",
+       .syntax = "parameter [parameter ...]",
+       .group = "server",
+       .since = "2.0.0",
        .complexity = "O(N) when N is the number of configuration parameters provided",
-       .acl_categories = "@admin @slow @dangerous", .handler = ConfigGet},
-      {.name = "config|set", .arity = -4, .flags = kAdminFlags,
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = ConfigGet},
+      {.name = "config|set",
+       .arity = -4,
+       .flags = kAdminFlags,
        .summary = "Set configuration parameters to the given values",
-       .syntax = "parameter value [parameter value ...]", .group = "server", .since = "2.0.0",
+       .syntax = "parameter value [parameter value ...]",
+       .group = "server",
+       .since = "2.0.0",
        .complexity = "O(N) when N is the number of configuration parameters provided",
-       .acl_categories = "@admin @slow @dangerous", .handler = ConfigSet},
-      {.name = "config|resetstat", .arity = 2, .flags = kAdminFlags,
-       .summary = "Reset the stats returned by INFO", .syntax = "", .group = "server",
-       .since = "2.0.0", .complexity = "O(1)", .acl_categories = "@admin @slow @dangerous",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = ConfigSet},
+      {.name = "config|resetstat",
+       .arity = 2,
+       .flags = kAdminFlags,
+       .summary = "Reset the stats returned by INFO",
+       .syntax = "",
+       .group = "server",
+       .since = "2.0.0",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
        .handler = ConfigResetStat},
-      {.name = "config|rewrite", .arity = 2, .flags = kAdminFlags,
+      {.name = "config|rewrite",
+       .arity = 2,
+       .flags = kAdminFlags,
        .summary = "Rewrite the configuration file with the in memory configuration",
-       .syntax = "", .group = "server", .since = "2.8.0", .complexity = "O(1)",
-       .acl_categories = "@admin @slow @dangerous", .handler = ConfigRewrite},
-      {.name = "config|help", .arity = 2, .flags = kLoading | kStale | kNoLock,
-       .summary = "Show helpful text about the different subcommands", .syntax = "",
-       .group = "server", .since = "5.0.0", .complexity = "O(1)", .acl_categories = "@slow",
+       .syntax = "",
+       .group = "server",
+       .since = "2.8.0",
+       .complexity = "O(1)",
+       .acl_categories = "@admin @slow @dangerous",
+       .handler = ConfigRewrite},
+      {.name = "config|help",
+       .arity = 2,
+       .flags = kLoading | kStale | kNoLock,
+       .summary = "Show helpful text about the different subcommands",
+       .syntax = "",
+       .group = "server",
+       .since = "5.0.0",
+       .complexity = "O(1)",
+       .acl_categories = "@slow",
        .handler = ConfigHelp},
   };
   t.Add(std::move(config));

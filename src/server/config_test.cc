@@ -137,13 +137,13 @@ TEST(ConfigTest, SetFromCommandErrors) {
   EXPECT_EQ(c.SetFromCommand({{"hz", "5"}, {"HZ", "6"}}),
             "CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter");
   // Like Redis 7.0, an alias and its directive are different names: the later one wins.
-  EXPECT_EQ(c.SetFromCommand({{"hash-max-listpack-entries", "5"},
-                              {"hash-max-ziplist-entries", "6"}}),
-            "");
+  EXPECT_EQ(
+      c.SetFromCommand({{"hash-max-listpack-entries", "5"}, {"hash-max-ziplist-entries", "6"}}),
+      "");
   EXPECT_EQ(c.GetInt("hash-max-listpack-entries"), 6);
-  EXPECT_FALSE(c.SetFromCommand({{"hash-max-ziplist-entries", "7"},
-                                 {"hash-max-listpack-entries", "x"}})
-                   .empty());
+  EXPECT_FALSE(
+      c.SetFromCommand({{"hash-max-ziplist-entries", "7"}, {"hash-max-listpack-entries", "x"}})
+          .empty());
   EXPECT_EQ(c.GetInt("hash-max-listpack-entries"), 6);
   EXPECT_EQ(c.SetFromCommand({{"maxmemory", "abc"}}),
             "CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a "
@@ -285,8 +285,9 @@ class ConfigFileTest : public ::testing::Test {
 };
 
 TEST_F(ConfigFileTest, FileThenOptions) {
-  Write("# comment\n\n   maxmemory 12mb  \nmaxmemory-policy \"allkeys-lru\"\nhz 15\n"
-        "save 100 1\nsave 200 2\n");
+  Write(
+      "# comment\n\n   maxmemory 12mb  \nmaxmemory-policy \"allkeys-lru\"\nhz 15\n"
+      "save 100 1\nsave 200 2\n");
   Config c;
   ASSERT_EQ(Load(c, {path_, "--hz", "20"}), "");
   EXPECT_EQ(Get(c, "maxmemory"), "12582912");
@@ -316,13 +317,15 @@ TEST_F(ConfigFileTest, FileErrors) {
 }
 
 TEST_F(ConfigFileTest, Rewrite) {
-  Write("# test configuration\nmaxmemory 10mb\nmaxmemory-policy allkeys-lru\nhz 20\n"
-        "unknown-to-us stays\nmaxmemory 11mb\n");
+  Write(
+      "# test configuration\nmaxmemory 10mb\nmaxmemory-policy allkeys-lru\nhz 20\n"
+      "unknown-to-us stays\nmaxmemory 11mb\n");
   Config c;
   // An unknown line would stop start-up; rewrite keeps lines it does not know anyway.
   ASSERT_NE(Load(c, {path_}), "");
-  Write("# test configuration\nmaxmemory 10mb\nmaxmemory-policy allkeys-lru\nhz 20\n"
-        "maxmemory 11mb\n");
+  Write(
+      "# test configuration\nmaxmemory 10mb\nmaxmemory-policy allkeys-lru\nhz 20\n"
+      "maxmemory 11mb\n");
   Config c2;
   ASSERT_EQ(Load(c2, {path_}), "");
   ASSERT_EQ(c2.SetFromCommand({{"maxmemory", "20mb"},
@@ -347,8 +350,8 @@ TEST_F(ConfigFileTest, Rewrite) {
   // The rewritten file loads back to the same values.
   Config c3;
   ASSERT_EQ(Load(c3, {path_}), "");
-  for (const char* n : {"maxmemory", "hz", "slowlog-max-len", "requirepass", "save",
-                        "maxmemory-policy"})
+  for (const char* n :
+       {"maxmemory", "hz", "slowlog-max-len", "requirepass", "save", "maxmemory-policy"})
     EXPECT_EQ(Get(c3, n), Get(c2, n)) << n;
   // A second rewrite changes nothing.
   ASSERT_EQ(c3.Rewrite(), "");

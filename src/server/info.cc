@@ -27,7 +27,8 @@
 #endif
 #endif
 #ifdef EMBER_SANITIZER_ALLOCATOR
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (its header is not installed with every compiler).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace ember::server {
@@ -146,8 +147,8 @@ enum SectionId {
   kNumSections
 };
 constexpr const char* kSectionNames[kNumSections] = {
-    "Server",   "Clients",      "Memory",     "Persistence", "Stats",   "Replication",
-    "CPU",      "Modules",      "Commandstats", "Errorstats", "Cluster", "Keyspace"};
+    "Server", "Clients", "Memory",       "Persistence", "Stats",   "Replication",
+    "CPU",    "Modules", "Commandstats", "Errorstats",  "Cluster", "Keyspace"};
 
 }  // namespace
 
@@ -190,7 +191,8 @@ void Server::CountErrorReply(std::string_view error) {
   if (!error.empty() && error[0] == '-') error.remove_prefix(1);
   // The error code is the first word (Redis looks within the first 32 bytes).
   size_t sp = error.substr(0, 32).find(' ');
-  std::string_view code = sp == std::string_view::npos ? std::string_view("ERR") : error.substr(0, sp);
+  std::string_view code =
+      sp == std::string_view::npos ? std::string_view("ERR") : error.substr(0, sp);
   std::lock_guard lk(errorstats_mu_);
   if (errorstats_overflow_) return;
   auto it = errorstats_.find(code);
@@ -281,9 +283,9 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         s.Add("used_memory_rss_human", HumanBytes(rss));
         s.Add("used_memory_peak", peak);
         s.Add("used_memory_peak_human", HumanBytes(peak));
-        s.Add("used_memory_peak_perc",
-              Fixed2(peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0) +
-                  "%");
+        s.Add(
+            "used_memory_peak_perc",
+            Fixed2(peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0) + "%");
         s.Add("used_memory_startup", used_memory_startup);
         s.Add("total_system_memory", total);
         s.Add("total_system_memory_human", HumanBytes(total));

@@ -143,7 +143,7 @@ class Server final : public cmd::ServerApi {
   // "CODE msg"): total_error_replies and the per-code errorstats.
   void CountErrorReply(std::string_view error);
   void ResetErrorStats();
-  void SampleInstantMetrics();  // cron thread
+  void SampleInstantMetrics();              // cron thread
   std::atomic<int64_t> blocked_clients{0};  // clients waiting in a blocking command
   std::atomic<uint64_t> used_memory_peak{0};
   uint64_t used_memory_startup = 0;
