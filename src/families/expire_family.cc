@@ -13,8 +13,8 @@
 
 namespace ember::families {
 
-using cmd::ArgList;
 using cmd::ArgIs;
+using cmd::ArgList;
 using cmd::CommandContext;
 
 namespace {
@@ -143,26 +143,39 @@ void RegisterExpireFamily(cmd::CommandTable& t) {
   using namespace cmd;  // NOLINT: flag names
   auto setter = [](std::string name, std::string summary, std::string unit, std::string since,
                    Handler h) {
-    return CommandSpec{.name = std::move(name), .arity = -3, .flags = kWrite | kFast,
-                       .keys = {1, 1, 1}, .summary = std::move(summary),
-                       .syntax = "key " + unit + " [NX | XX | GT | LT]", .group = "generic",
-                       .since = std::move(since), .complexity = "O(1)",
-                       .acl_categories = "@keyspace @write @fast", .handler = h};
+    return CommandSpec{.name = std::move(name),
+                       .arity = -3,
+                       .flags = kWrite | kFast,
+                       .keys = {1, 1, 1},
+                       .summary = std::move(summary),
+                       .syntax = "key " + unit + " [NX | XX | GT | LT]",
+                       .group = "generic",
+                       .since = std::move(since),
+                       .complexity = "O(1)",
+                       .acl_categories = "@keyspace @write @fast",
+                       .handler = h};
   };
   t.Add(setter("expire", "Set a key's time to live in seconds", "seconds", "1.0.0", Expire));
   t.Add(setter("pexpire", "Set a key's time to live in milliseconds", "milliseconds", "2.6.0",
                PExpire));
-  t.Add(setter("expireat", "Set the expiration for a key as a UNIX timestamp",
-               "unix-time-seconds", "1.2.0", ExpireAt));
+  t.Add(setter("expireat", "Set the expiration for a key as a UNIX timestamp", "unix-time-seconds",
+               "1.2.0", ExpireAt));
   t.Add(setter("pexpireat",
                "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
                "unix-time-milliseconds", "2.6.0", PExpireAt));
 
   auto getter = [](std::string name, std::string summary, std::string since, Handler h) {
-    return CommandSpec{.name = std::move(name), .arity = 2, .flags = kReadOnly | kFast,
-                       .keys = {1, 1, 1}, .summary = std::move(summary), .syntax = "key",
-                       .group = "generic", .since = std::move(since), .complexity = "O(1)",
-                       .acl_categories = "@keyspace @read @fast", .handler = h};
+    return CommandSpec{.name = std::move(name),
+                       .arity = 2,
+                       .flags = kReadOnly | kFast,
+                       .keys = {1, 1, 1},
+                       .summary = std::move(summary),
+                       .syntax = "key",
+                       .group = "generic",
+                       .since = std::move(since),
+                       .complexity = "O(1)",
+                       .acl_categories = "@keyspace @read @fast",
+                       .handler = h};
   };
   t.Add(getter("ttl", "Get the time to live for a key in seconds", "1.0.0", Ttl));
   t.Add(getter("pttl", "Get the time to live for a key in milliseconds", "2.6.0", PTtl));
@@ -170,9 +183,16 @@ void RegisterExpireFamily(cmd::CommandTable& t) {
   t.Add(getter("pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds",
                "7.0.0", PExpireTime));
 
-  t.Add({.name = "persist", .arity = 2, .flags = kWrite | kFast, .keys = {1, 1, 1},
-         .summary = "Remove the expiration from a key", .syntax = "key", .group = "generic",
-         .since = "2.2.0", .complexity = "O(1)", .acl_categories = "@keyspace @write @fast",
+  t.Add({.name = "persist",
+         .arity = 2,
+         .flags = kWrite | kFast,
+         .keys = {1, 1, 1},
+         .summary = "Remove the expiration from a key",
+         .syntax = "key",
+         .group = "generic",
+         .since = "2.2.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @write @fast",
          .handler = Persist});
 }
 

@@ -89,10 +89,12 @@ TEST_F(ExpireFamilyTest, ExpireTimeWithoutTtlOrKey) {
 }
 
 TEST_F(ExpireFamilyTest, PastOrPresentTimeDeletesTheKey) {
-  for (std::vector<std::string> cmd :
-       {std::vector<std::string>{"EXPIRE", "k", "0"}, {"EXPIRE", "k", "-10"},
-        {"PEXPIRE", "k", "0"}, {"PEXPIRE", "k", "-9223372036854775808"},
-        {"EXPIREAT", "k", "1"}, {"PEXPIREAT", "k", S(Now())}}) {
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"EXPIRE", "k", "0"},
+                                       {"EXPIRE", "k", "-10"},
+                                       {"PEXPIRE", "k", "0"},
+                                       {"PEXPIRE", "k", "-9223372036854775808"},
+                                       {"EXPIREAT", "k", "1"},
+                                       {"PEXPIREAT", "k", S(Now())}}) {
     Run({"SET", "k", "v"});
     uint64_t dirty = f_.dirty;
     EXPECT_EQ(Run(cmd), Int(1)) << cmd[0] << " " << cmd[2];
@@ -138,17 +140,16 @@ TEST_F(ExpireFamilyTest, OverflowErrors) {
 TEST_F(ExpireFamilyTest, NotAnInteger) {
   Run({"SET", "k", "v"});
   for (std::string bad : {"abc", "1.5", "", " 1", "01", "+1", "99999999999999999999"}) {
-    EXPECT_EQ(Run({"EXPIRE", "k", bad}), Err("ERR value is not an integer or out of range"))
-        << bad;
-    EXPECT_EQ(Run({"PEXPIREAT", "nope", bad}),
-              Err("ERR value is not an integer or out of range"))
+    EXPECT_EQ(Run({"EXPIRE", "k", bad}), Err("ERR value is not an integer or out of range")) << bad;
+    EXPECT_EQ(Run({"PEXPIREAT", "nope", bad}), Err("ERR value is not an integer or out of range"))
         << bad;
   }
 }
 
 TEST_F(ExpireFamilyTest, OptionErrors) {
   Run({"SET", "k", "v"});
-  const std::string nx_err = Err("ERR NX and XX, GT or LT options at the same time are not compatible");
+  const std::string nx_err =
+      Err("ERR NX and XX, GT or LT options at the same time are not compatible");
   const std::string gtlt_err = Err("ERR GT and LT options at the same time are not compatible");
   EXPECT_EQ(Run({"EXPIRE", "k", "10", "NX", "XX"}), nx_err);
   EXPECT_EQ(Run({"EXPIRE", "k", "10", "nx", "gt"}), nx_err);
@@ -162,8 +163,7 @@ TEST_F(ExpireFamilyTest, OptionErrors) {
   EXPECT_EQ(Run({"EXPIRE", "nope", "abc", "foo"}), Err("ERR Unsupported option foo"));
   EXPECT_EQ(Run({"EXPIRE", "nope", "abc", "NX", "XX"}), nx_err);
   EXPECT_EQ(Run({"EXPIRE", "k"}), Err("ERR wrong number of arguments for 'expire' command"));
-  EXPECT_EQ(Run({"PEXPIREAT", "k"}),
-            Err("ERR wrong number of arguments for 'pexpireat' command"));
+  EXPECT_EQ(Run({"PEXPIREAT", "k"}), Err("ERR wrong number of arguments for 'pexpireat' command"));
   // Repeating a compatible option is fine.
   EXPECT_EQ(Run({"EXPIRE", "k", "10", "XX", "XX", "GT", "gt"}), Int(0));
   EXPECT_EQ(Run({"TTL", "k"}), Int(-1));
@@ -252,8 +252,8 @@ TEST_F(ExpireFamilyTest, ValuesSurviveExpireChanges) {
 }
 
 TEST_F(ExpireFamilyTest, ExpireOnCollectionDoesNotCopyIt) {
-  f_.keyspace.db(0).Insert(NewObjectEntry(EntryInit{"h"}, ValueType::kHash,
-                                          Encoding::kListpack, std::make_unique<FakeHash>()));
+  f_.keyspace.db(0).Insert(NewObjectEntry(EntryInit{"h"}, ValueType::kHash, Encoding::kListpack,
+                                          std::make_unique<FakeHash>()));
   int clones = FakeHash::clones;
   EXPECT_EQ(Run({"EXPIRE", "h", "100"}), Int(1));
   EXPECT_EQ(Run({"PERSIST", "h"}), Int(1));

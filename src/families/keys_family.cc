@@ -17,8 +17,8 @@
 
 namespace ember::families {
 
-using cmd::ArgList;
 using cmd::ArgIs;
+using cmd::ArgList;
 using cmd::CommandContext;
 
 namespace {
@@ -182,13 +182,12 @@ void Scan(ArgList args, CommandContext& ctx) {
   }
   bool all = MatchesAll(pattern);
   std::vector<std::string> keys;
-  uint64_t next =
-      ctx.db->Scan(cursor, static_cast<size_t>(count), ctx.now_ms, [&](const Entry* e) {
-        std::string_view k = e->key();
-        if (!all && !GlobMatch(pattern, k)) return;
-        if (has_type && !EqualsIgnoreCase(type, TypeName(e->type()))) return;
-        keys.emplace_back(k);
-      });
+  uint64_t next = ctx.db->Scan(cursor, static_cast<size_t>(count), ctx.now_ms, [&](const Entry* e) {
+    std::string_view k = e->key();
+    if (!all && !GlobMatch(pattern, k)) return;
+    if (has_type && !EqualsIgnoreCase(type, TypeName(e->type()))) return;
+    keys.emplace_back(k);
+  });
   ctx.reply->ArrayHeader(2);
   ctx.reply->Bulk(std::to_string(next));
   ctx.reply->ArrayHeader(keys.size());
@@ -290,8 +289,7 @@ void Copy(ArgList args, CommandContext& ctx) {
     to.Erase(dl);  // e stays valid: entries do not move when a table resizes
   }
   // A copy is a new object in Redis: fresh access time and LFU counter.
-  EntryInit init{dst, e->has_expire(), e->has_expire() ? e->expire_ms() : 0,
-                 LruClock(ctx.now_ms)};
+  EntryInit init{dst, e->has_expire(), e->has_expire() ? e->expire_ms() : 0, LruClock(ctx.now_ms)};
   Entry* n = CloneEntry(e, init);
   n->freq = kLfuInitVal;
   to.Insert(n);
@@ -439,23 +437,24 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
 }
 
 void ObjectHelp(ArgList, CommandContext& ctx) {
-  ReplyHelp(ctx, {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ENCODING <key>",
-      "    Return the kind of internal representation used in order to store the value",
-      "    associated with a <key>.",
-      "FREQ <key>",
-      "    Return the access frequency index of the <key>. The returned integer is",
-      "    proportional to the logarithm of the recent access frequency of the key.",
-      "IDLETIME <key>",
-      "    Return the idle time of the <key>, that is the approximated number of",
-      "    seconds elapsed since the last access to the key.",
-      "REFCOUNT <key>",
-      "    Return the number of references of the value associated with the specified",
-      "    <key>.",
-      "HELP",
-      "    Prints this help.",
-  });
+  ReplyHelp(ctx,
+            {
+                "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "ENCODING <key>",
+                "    Return the kind of internal representation used in order to store the value",
+                "    associated with a <key>.",
+                "FREQ <key>",
+                "    Return the access frequency index of the <key>. The returned integer is",
+                "    proportional to the logarithm of the recent access frequency of the key.",
+                "IDLETIME <key>",
+                "    Return the idle time of the <key>, that is the approximated number of",
+                "    seconds elapsed since the last access to the key.",
+                "REFCOUNT <key>",
+                "    Return the number of references of the value associated with the specified",
+                "    <key>.",
+                "HELP",
+                "    Prints this help.",
+            });
 }
 
 // ---- MEMORY ----
@@ -488,21 +487,21 @@ void MemoryMallocStats(ArgList, CommandContext& ctx) {
 
 void MemoryHelp(ArgList, CommandContext& ctx) {
   ReplyHelp(ctx, {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "DOCTOR",
-      "    Return memory problems reports.",
-      "MALLOC-STATS",
-      "    Return internal statistics report from the memory allocator.",
-      "PURGE",
-      "    Attempt to purge dirty pages for reclamation by the allocator.",
-      "STATS",
-      "    Return information about the memory usage of the server.",
-      "USAGE <key> [SAMPLES <count>]",
-      "    Return memory in bytes used by <key> and its value. Nested values are",
-      "    sampled up to <count> times (default: 5, 0 means sample all).",
-      "HELP",
-      "    Prints this help.",
-  });
+                     "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                     "DOCTOR",
+                     "    Return memory problems reports.",
+                     "MALLOC-STATS",
+                     "    Return internal statistics report from the memory allocator.",
+                     "PURGE",
+                     "    Attempt to purge dirty pages for reclamation by the allocator.",
+                     "STATS",
+                     "    Return information about the memory usage of the server.",
+                     "USAGE <key> [SAMPLES <count>]",
+                     "    Return memory in bytes used by <key> and its value. Nested values are",
+                     "    sampled up to <count> times (default: 5, 0 means sample all).",
+                     "HELP",
+                     "    Prints this help.",
+                 });
 }
 
 // Containers are resolved to a subcommand by the dispatcher; this only runs if a caller
@@ -515,108 +514,217 @@ void Container(ArgList args, CommandContext& ctx) {
 
 void RegisterKeysFamily(cmd::CommandTable& t) {
   using namespace cmd;  // NOLINT: flag names
-  t.Add({.name = "del", .arity = -2, .flags = kWrite, .keys = {1, -1, 1},
-         .summary = "Delete a key", .syntax = "key [key ...]", .group = "generic",
+  t.Add({.name = "del",
+         .arity = -2,
+         .flags = kWrite,
+         .keys = {1, -1, 1},
+         .summary = "Delete a key",
+         .syntax = "key [key ...]",
+         .group = "generic",
          .since = "1.0.0",
          .complexity = "O(N) where N is the number of keys that will be removed. When a key to "
                        "remove holds a value other than a string, the individual complexity "
                        "for this key is O(M) where M is the number of elements in the list, "
                        "set, sorted set or hash. Removing a single key that holds a string "
                        "value is O(1).",
-         .acl_categories = "@keyspace @write @slow", .handler = Del});
-  t.Add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1},
+         .acl_categories = "@keyspace @write @slow",
+         .handler = Del});
+  t.Add({.name = "unlink",
+         .arity = -2,
+         .flags = kWrite | kFast,
+         .keys = {1, -1, 1},
          .summary = "Delete a key asynchronously in another thread. Otherwise it is just as "
                     "DEL, but non blocking.",
-         .syntax = "key [key ...]", .group = "generic", .since = "4.0.0",
+         .syntax = "key [key ...]",
+         .group = "generic",
+         .since = "4.0.0",
          .complexity = "O(1) for each key removed regardless of its size. Then the command "
                        "does O(N) work in a different thread in order to reclaim memory, where "
                        "N is the number of allocations the deleted objects where composed of.",
-         .acl_categories = "@keyspace @write @fast", .handler = Unlink});
-  t.Add({.name = "exists", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
-         .summary = "Determine if a key exists", .syntax = "key [key ...]", .group = "generic",
-         .since = "1.0.0", .complexity = "O(N) where N is the number of keys to check.",
-         .acl_categories = "@keyspace @read @fast", .handler = Exists});
-  t.Add({.name = "type", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
-         .summary = "Determine the type stored at key", .syntax = "key", .group = "generic",
-         .since = "1.0.0", .complexity = "O(1)", .acl_categories = "@keyspace @read @fast",
+         .acl_categories = "@keyspace @write @fast",
+         .handler = Unlink});
+  t.Add({.name = "exists",
+         .arity = -2,
+         .flags = kReadOnly | kFast,
+         .keys = {1, -1, 1},
+         .summary = "Determine if a key exists",
+         .syntax = "key [key ...]",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(N) where N is the number of keys to check.",
+         .acl_categories = "@keyspace @read @fast",
+         .handler = Exists});
+  t.Add({.name = "type",
+         .arity = 2,
+         .flags = kReadOnly | kFast,
+         .keys = {1, 1, 1},
+         .summary = "Determine the type stored at key",
+         .syntax = "key",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @read @fast",
          .handler = Type});
-  t.Add({.name = "keys", .arity = 2, .flags = kReadOnly | kNoLock,
-         .summary = "Find all keys matching the given pattern", .syntax = "pattern",
-         .group = "generic", .since = "1.0.0",
+  t.Add({.name = "keys",
+         .arity = 2,
+         .flags = kReadOnly | kNoLock,
+         .summary = "Find all keys matching the given pattern",
+         .syntax = "pattern",
+         .group = "generic",
+         .since = "1.0.0",
          .complexity = "O(N) with N being the number of keys in the database, under the "
                        "assumption that the key names in the database and the given pattern "
                        "have limited length.",
-         .acl_categories = "@keyspace @read @slow @dangerous", .handler = Keys});
-  t.Add({.name = "scan", .arity = -2, .flags = kReadOnly | kNoLock,
+         .acl_categories = "@keyspace @read @slow @dangerous",
+         .handler = Keys});
+  t.Add({.name = "scan",
+         .arity = -2,
+         .flags = kReadOnly | kNoLock,
          .summary = "Incrementally iterate the keys space",
-         .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]", .group = "generic",
+         .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+         .group = "generic",
          .since = "2.8.0",
          .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
                        "command calls for the cursor to return back to 0. N is the number of "
                        "elements inside the collection.",
-         .acl_categories = "@keyspace @read @slow", .handler = Scan});
-  t.Add({.name = "randomkey", .arity = 1, .flags = kReadOnly | kNoLock,
-         .summary = "Return a random key from the keyspace", .syntax = "", .group = "generic",
-         .since = "1.0.0", .complexity = "O(1)", .acl_categories = "@keyspace @read @slow",
+         .acl_categories = "@keyspace @read @slow",
+         .handler = Scan});
+  t.Add({.name = "randomkey",
+         .arity = 1,
+         .flags = kReadOnly | kNoLock,
+         .summary = "Return a random key from the keyspace",
+         .syntax = "",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @read @slow",
          .handler = RandomKey});
-  t.Add({.name = "rename", .arity = 3, .flags = kWrite, .keys = {1, 2, 1},
-         .summary = "Rename a key", .syntax = "key newkey", .group = "generic",
-         .since = "1.0.0", .complexity = "O(1)", .acl_categories = "@keyspace @write @slow",
+  t.Add({.name = "rename",
+         .arity = 3,
+         .flags = kWrite,
+         .keys = {1, 2, 1},
+         .summary = "Rename a key",
+         .syntax = "key newkey",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @write @slow",
          .handler = Rename});
-  t.Add({.name = "renamenx", .arity = 3, .flags = kWrite | kFast, .keys = {1, 2, 1},
-         .summary = "Rename a key, only if the new key does not exist", .syntax = "key newkey",
-         .group = "generic", .since = "1.0.0", .complexity = "O(1)",
-         .acl_categories = "@keyspace @write @fast", .handler = RenameNx});
-  t.Add({.name = "copy", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
-         .summary = "Copy a key", .syntax = "source destination [DB destination-db] [REPLACE]",
-         .group = "generic", .since = "6.2.0",
+  t.Add({.name = "renamenx",
+         .arity = 3,
+         .flags = kWrite | kFast,
+         .keys = {1, 2, 1},
+         .summary = "Rename a key, only if the new key does not exist",
+         .syntax = "key newkey",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @write @fast",
+         .handler = RenameNx});
+  t.Add({.name = "copy",
+         .arity = -3,
+         .flags = kWrite | kDenyOom,
+         .keys = {1, 2, 1},
+         .summary = "Copy a key",
+         .syntax = "source destination [DB destination-db] [REPLACE]",
+         .group = "generic",
+         .since = "6.2.0",
          .complexity = "O(N) worst case for collections, where N is the number of nested "
                        "items. O(1) for string values.",
-         .acl_categories = "@keyspace @write @slow", .handler = Copy, .lock_fn = CopyLocks});
-  t.Add({.name = "move", .arity = 3, .flags = kWrite | kFast, .keys = {1, 1, 1},
-         .summary = "Move a key to another database", .syntax = "key db", .group = "generic",
-         .since = "1.0.0", .complexity = "O(1)", .acl_categories = "@keyspace @write @fast",
-         .handler = Move, .lock_fn = MoveLocks});
-  t.Add({.name = "touch", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
+         .acl_categories = "@keyspace @write @slow",
+         .handler = Copy,
+         .lock_fn = CopyLocks});
+  t.Add({.name = "move",
+         .arity = 3,
+         .flags = kWrite | kFast,
+         .keys = {1, 1, 1},
+         .summary = "Move a key to another database",
+         .syntax = "key db",
+         .group = "generic",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @write @fast",
+         .handler = Move,
+         .lock_fn = MoveLocks});
+  t.Add({.name = "touch",
+         .arity = -2,
+         .flags = kReadOnly | kFast,
+         .keys = {1, -1, 1},
          .summary = "Alters the last access time of a key(s). Returns the number of existing "
                     "keys specified.",
-         .syntax = "key [key ...]", .group = "generic", .since = "3.2.1",
+         .syntax = "key [key ...]",
+         .group = "generic",
+         .since = "3.2.1",
          .complexity = "O(N) where N is the number of keys that will be touched.",
-         .acl_categories = "@keyspace @read @fast", .handler = Touch});
-  t.Add({.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast | kNoLock,
-         .summary = "Return the number of keys in the selected database", .syntax = "",
-         .group = "server", .since = "1.0.0", .complexity = "O(1)",
-         .acl_categories = "@keyspace @read @fast", .handler = DbSize});
-  t.Add({.name = "flushdb", .arity = -1, .flags = kWrite | kNoLock,
-         .summary = "Remove all keys from the current database", .syntax = "[ASYNC | SYNC]",
-         .group = "server", .since = "1.0.0",
+         .acl_categories = "@keyspace @read @fast",
+         .handler = Touch});
+  t.Add({.name = "dbsize",
+         .arity = 1,
+         .flags = kReadOnly | kFast | kNoLock,
+         .summary = "Return the number of keys in the selected database",
+         .syntax = "",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@keyspace @read @fast",
+         .handler = DbSize});
+  t.Add({.name = "flushdb",
+         .arity = -1,
+         .flags = kWrite | kNoLock,
+         .summary = "Remove all keys from the current database",
+         .syntax = "[ASYNC | SYNC]",
+         .group = "server",
+         .since = "1.0.0",
          .complexity = "O(N) where N is the number of keys in the selected database",
-         .acl_categories = "@keyspace @write @slow @dangerous", .handler = FlushDb});
-  t.Add({.name = "flushall", .arity = -1, .flags = kWrite | kNoLock,
-         .summary = "Remove all keys from all databases", .syntax = "[ASYNC | SYNC]",
-         .group = "server", .since = "1.0.0",
+         .acl_categories = "@keyspace @write @slow @dangerous",
+         .handler = FlushDb});
+  t.Add({.name = "flushall",
+         .arity = -1,
+         .flags = kWrite | kNoLock,
+         .summary = "Remove all keys from all databases",
+         .syntax = "[ASYNC | SYNC]",
+         .group = "server",
+         .since = "1.0.0",
          .complexity = "O(N) where N is the total number of keys in all databases",
-         .acl_categories = "@keyspace @write @slow @dangerous", .handler = FlushAll});
-  t.Add({.name = "swapdb", .arity = 3, .flags = kWrite | kFast | kNoLock,
-         .summary = "Swaps two Redis databases", .syntax = "index1 index2", .group = "server",
+         .acl_categories = "@keyspace @write @slow @dangerous",
+         .handler = FlushAll});
+  t.Add({.name = "swapdb",
+         .arity = 3,
+         .flags = kWrite | kFast | kNoLock,
+         .summary = "Swaps two Redis databases",
+         .syntax = "index1 index2",
+         .group = "server",
          .since = "4.0.0",
          .complexity = "O(N) where N is the count of clients watching or blocking on keys "
                        "from both databases.",
-         .acl_categories = "@keyspace @write @fast @dangerous", .handler = SwapDb});
+         .acl_categories = "@keyspace @write @fast @dangerous",
+         .handler = SwapDb});
 
-  CommandSpec object{.name = "object", .arity = -2, .flags = 0,
+  CommandSpec object{.name = "object",
+                     .arity = -2,
+                     .flags = 0,
                      .summary = "A container for object introspection commands",
-                     .syntax = "", .group = "generic", .since = "2.2.3",
-                     .complexity = "Depends on subcommand.", .acl_categories = "@slow",
+                     .syntax = "",
+                     .group = "generic",
+                     .since = "2.2.3",
+                     .complexity = "Depends on subcommand.",
+                     .acl_categories = "@slow",
                      .handler = Container};
   auto object_sub = [](std::string name, std::string summary, Handler h) {
-    return CommandSpec{.name = "object|" + std::move(name), .arity = 3, .flags = kReadOnly,
-                       .keys = {2, 2, 1}, .summary = std::move(summary), .syntax = "key",
-                       .group = "generic", .since = "2.2.3", .complexity = "O(1)",
-                       .acl_categories = "@keyspace @read @slow", .handler = h};
+    return CommandSpec{.name = "object|" + std::move(name),
+                       .arity = 3,
+                       .flags = kReadOnly,
+                       .keys = {2, 2, 1},
+                       .summary = std::move(summary),
+                       .syntax = "key",
+                       .group = "generic",
+                       .since = "2.2.3",
+                       .complexity = "O(1)",
+                       .acl_categories = "@keyspace @read @slow",
+                       .handler = h};
   };
-  object.subcommands.push_back(object_sub(
-      "encoding", "Inspect the internal encoding of a Redis object", ObjectEncoding));
+  object.subcommands.push_back(
+      object_sub("encoding", "Inspect the internal encoding of a Redis object", ObjectEncoding));
   object.subcommands.push_back(object_sub(
       "freq", "Get the logarithmic access frequency counter of a Redis object", ObjectFreq));
   object.subcommands.back().since = "4.0.0";
@@ -624,39 +732,69 @@ void RegisterKeysFamily(cmd::CommandTable& t) {
       "idletime", "Get the time since a Redis object was last accessed", ObjectIdleTime));
   object.subcommands.push_back(object_sub(
       "refcount", "Get the number of references to the value of the key", ObjectRefCount));
-  object.subcommands.push_back(
-      {.name = "object|help", .arity = 2, .flags = kLoading | kStale,
-       .summary = "Show helpful text about the different subcommands", .syntax = "",
-       .group = "generic", .since = "6.2.0", .complexity = "O(1)",
-       .acl_categories = "@keyspace @slow", .handler = ObjectHelp});
+  object.subcommands.push_back({.name = "object|help",
+                                .arity = 2,
+                                .flags = kLoading | kStale,
+                                .summary = "Show helpful text about the different subcommands",
+                                .syntax = "",
+                                .group = "generic",
+                                .since = "6.2.0",
+                                .complexity = "O(1)",
+                                .acl_categories = "@keyspace @slow",
+                                .handler = ObjectHelp});
   t.Add(std::move(object));
 
-  CommandSpec memory{.name = "memory", .arity = -2, .flags = 0,
-                     .summary = "A container for memory diagnostics commands", .syntax = "",
-                     .group = "server", .since = "4.0.0",
-                     .complexity = "Depends on subcommand.", .acl_categories = "@slow",
+  CommandSpec memory{.name = "memory",
+                     .arity = -2,
+                     .flags = 0,
+                     .summary = "A container for memory diagnostics commands",
+                     .syntax = "",
+                     .group = "server",
+                     .since = "4.0.0",
+                     .complexity = "Depends on subcommand.",
+                     .acl_categories = "@slow",
                      .handler = Container};
+  memory.subcommands.push_back({.name = "memory|usage",
+                                .arity = -3,
+                                .flags = kReadOnly,
+                                .keys = {2, 2, 1},
+                                .summary = "Estimate the memory usage of a key",
+                                .syntax = "key [SAMPLES count]",
+                                .group = "server",
+                                .since = "4.0.0",
+                                .complexity = "O(N) where N is the number of samples.",
+                                .acl_categories = "@read @slow",
+                                .handler = MemoryUsage});
   memory.subcommands.push_back(
-      {.name = "memory|usage", .arity = -3, .flags = kReadOnly, .keys = {2, 2, 1},
-       .summary = "Estimate the memory usage of a key", .syntax = "key [SAMPLES count]",
-       .group = "server", .since = "4.0.0",
-       .complexity = "O(N) where N is the number of samples.",
-       .acl_categories = "@read @slow", .handler = MemoryUsage});
-  memory.subcommands.push_back(
-      {.name = "memory|purge", .arity = 2, .summary = "Ask the allocator to release memory",
-       .syntax = "", .group = "server", .since = "4.0.0",
+      {.name = "memory|purge",
+       .arity = 2,
+       .summary = "Ask the allocator to release memory",
+       .syntax = "",
+       .group = "server",
+       .since = "4.0.0",
        .complexity = "Depends on how much memory is allocated, could be slow",
-       .acl_categories = "@slow", .handler = MemoryPurge});
+       .acl_categories = "@slow",
+       .handler = MemoryPurge});
   memory.subcommands.push_back(
-      {.name = "memory|malloc-stats", .arity = 2, .summary = "Show allocator internal stats",
-       .syntax = "", .group = "server", .since = "4.0.0",
+      {.name = "memory|malloc-stats",
+       .arity = 2,
+       .summary = "Show allocator internal stats",
+       .syntax = "",
+       .group = "server",
+       .since = "4.0.0",
        .complexity = "Depends on how much memory is allocated, could be slow",
-       .acl_categories = "@slow", .handler = MemoryMallocStats});
-  memory.subcommands.push_back(
-      {.name = "memory|help", .arity = 2, .flags = kLoading | kStale,
-       .summary = "Show helpful text about the different subcommands", .syntax = "",
-       .group = "server", .since = "4.0.0", .complexity = "O(1)", .acl_categories = "@slow",
-       .handler = MemoryHelp});
+       .acl_categories = "@slow",
+       .handler = MemoryMallocStats});
+  memory.subcommands.push_back({.name = "memory|help",
+                                .arity = 2,
+                                .flags = kLoading | kStale,
+                                .summary = "Show helpful text about the different subcommands",
+                                .syntax = "",
+                                .group = "server",
+                                .since = "4.0.0",
+                                .complexity = "O(1)",
+                                .acl_categories = "@slow",
+                                .handler = MemoryHelp});
   t.Add(std::move(memory));
 }
 

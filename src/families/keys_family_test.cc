@@ -281,8 +281,7 @@ TEST_F(KeysFamilyTest, ScanCursorParsing) {
 TEST_F(KeysFamilyTest, ScanOptionErrors) {
   EXPECT_EQ(Run({"SCAN", "0", "COUNT", "0"}), Err("ERR syntax error"));
   EXPECT_EQ(Run({"SCAN", "0", "COUNT", "-1"}), Err("ERR syntax error"));
-  EXPECT_EQ(Run({"SCAN", "0", "COUNT", "x"}),
-            Err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(Run({"SCAN", "0", "COUNT", "x"}), Err("ERR value is not an integer or out of range"));
   EXPECT_EQ(Run({"SCAN", "0", "MATCH"}), Err("ERR syntax error"));
   EXPECT_EQ(Run({"SCAN", "0", "TYPE"}), Err("ERR syntax error"));
   EXPECT_EQ(Run({"SCAN", "0", "FOO", "bar"}), Err("ERR syntax error"));
@@ -415,8 +414,7 @@ TEST_F(KeysFamilyTest, CopyErrors) {
   EXPECT_EQ(Run({"COPY", "a", "a", "DB", "1"}), Int(0));
   EXPECT_EQ(Run({"COPY", "a", "b", "DB", "16"}), Err("ERR DB index is out of range"));
   EXPECT_EQ(Run({"COPY", "a", "b", "DB", "-1"}), Err("ERR DB index is out of range"));
-  EXPECT_EQ(Run({"COPY", "a", "b", "DB", "x"}),
-            Err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(Run({"COPY", "a", "b", "DB", "x"}), Err("ERR value is not an integer or out of range"));
   EXPECT_EQ(Run({"COPY", "a", "b", "DB", "01"}),
             Err("ERR value is not an integer or out of range"));
   EXPECT_EQ(Run({"COPY", "a", "b", "DB", "4294967296"}),
@@ -658,9 +656,9 @@ TEST_F(KeysFamilyTest, ObjectRefCount) {
 
 TEST_F(KeysFamilyTest, ObjectHelp) {
   std::string help = Run({"OBJECT", "HELP"});
-  EXPECT_EQ(help.rfind(
-                "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", 0),
-            0u);
+  EXPECT_EQ(
+      help.rfind("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", 0),
+      0u);
   EXPECT_NE(help.find("+    Prints this help.\r\n"), std::string::npos);
 }
 
@@ -701,10 +699,10 @@ TEST_F(KeysFamilyTest, MemoryUsage) {
 }
 
 TEST_F(KeysFamilyTest, MemoryHelpAndPurge) {
-  EXPECT_EQ(Run({"MEMORY", "HELP"})
-                .rfind("*14\r\n+MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n",
-                       0),
-            0u);
+  EXPECT_EQ(
+      Run({"MEMORY", "HELP"})
+          .rfind("*14\r\n+MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", 0),
+      0u);
   EXPECT_EQ(Run({"MEMORY", "PURGE"}), kOk);
 }
 

@@ -53,8 +53,8 @@ Entry* TransferEntry(Entry* src, const EntryInit& init) {
 void Database::Touch(Entry* e, int64_t now_ms) {
   if (policy_ != nullptr && policy_->lfu.load(std::memory_order_relaxed)) {
     uint8_t c = LfuDecayed(e, now_ms, policy_->lfu_decay_time.load(std::memory_order_relaxed));
-    e->freq = LfuIncrement(c, policy_->lfu_log_factor.load(std::memory_order_relaxed),
-                           ThreadRandom());
+    e->freq =
+        LfuIncrement(c, policy_->lfu_log_factor.load(std::memory_order_relaxed), ThreadRandom());
   }
   e->set_access_time(LruClock(now_ms));
 }
@@ -221,8 +221,7 @@ void Database::ForEachLive(int64_t now_ms, const std::function<void(const Entry*
   }
 }
 
-bool Database::RandomKey(int64_t now_ms, const std::function<uint64_t()>& rnd,
-                         std::string* key) {
+bool Database::RandomKey(int64_t now_ms, const std::function<uint64_t()>& rnd, std::string* key) {
   // Random partitions first; after a few empty ones, sweep from a random start so a sparse or
   // empty database ends quickly. Each expired key met is deleted, so the loop terminates.
   constexpr int kProbes = 8;

@@ -145,7 +145,7 @@ class Database {
   static void SwapContents(Database& a, Database& b);
 
   std::atomic<uint64_t> expired_keys{0};  // lazily or actively expired
-  std::atomic<int64_t> avg_ttl_ms{0};      // estimate from the expiry cycle's samples
+  std::atomic<int64_t> avg_ttl_ms{0};     // estimate from the expiry cycle's samples
 
  private:
   void CountExpire(bool had, bool has, Partition& p);

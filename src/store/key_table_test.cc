@@ -15,9 +15,7 @@ namespace {
 
 std::string Key(int i) { return "key:" + std::to_string(i); }
 
-void Add(KeyTable& t, const std::string& k) {
-  t.Insert(NewIntEntry(EntryInit{k}, 1), HashKey(k));
-}
+void Add(KeyTable& t, const std::string& k) { t.Insert(NewIntEntry(EntryInit{k}, 1), HashKey(k)); }
 
 bool Remove(KeyTable& t, const std::string& k) {
   Entry** l = t.FindLink(k, HashKey(k));

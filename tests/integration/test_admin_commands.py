@@ -403,6 +403,29 @@ def test_config_set_port_in_use_fails(server):
     c.close()
 
 
+def test_config_set_bind(server):
+    srv = server.start([])
+    c = srv.conn()
+    # An address this host does not have: refused, and the server keeps listening.
+    assert error_of(c, "CONFIG", "SET", "bind", "10.255.255.1") == (
+        "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to "
+        "specified addresses.")
+    assert config_get(c, "bind") == b"127.0.0.1"
+    # An optional address ('-' prefix) that fails is skipped.
+    assert c.call("CONFIG", "SET", "bind", "127.0.0.1 -10.255.255.1") == b"OK"
+    assert config_get(c, "bind") == b"127.0.0.1 -10.255.255.1"
+
+    def answers():
+        try:
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16) == b"+PONG\r\n"
+        except OSError:
+            return False
+    wait_until(answers, msg="server to accept connections after rebinding")
+    c.close()
+
+
 def test_config_resetstat_clears_counters(server, r):
     c = server.conn()
     c.call("SET", "k", "v")
