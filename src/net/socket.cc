@@ -118,6 +118,7 @@ static uint32_t ToEpoll(uint32_t ev) {
   uint32_t e = 0;
   if (ev & Poller::kRead) e |= EPOLLIN;
   if (ev & Poller::kWrite) e |= EPOLLOUT;
+  if (ev & Poller::kExclusive) e |= EPOLLEXCLUSIVE;
   return e;
 }
 

@@ -115,34 +115,21 @@ std::string Server::RebindListeners() {
       return err;
     }
   }
-  std::vector<std::vector<int>> fds(workers_.size());
-  auto close_all = [&fds] {
-    for (auto& v : fds)
-      for (int fd : v) close(fd);
-  };
   // Port 0 or no address: the server stops listening for TCP, as Redis does.
+  std::shared_ptr<ListenerSet> set = std::make_shared<ListenerSet>();
   if (port != 0) {
-    for (size_t w = 0; w < workers_.size(); ++w) {
-      for (const auto& a0 : addrs) {
-        bool optional = !a0.empty() && a0[0] == '-';
-        std::string a = optional ? a0.substr(1) : a0;
-        std::string err;
-        int fd = net::ListenTcp(a, port, backlog, true, &err);
-        if (fd >= 0) {
-          fds[w].push_back(fd);
-        } else if (!optional) {
-          close_all();
-          err = "Could not create server TCP listening socket " + a + ":" + std::to_string(port) +
-                ": " + err;
-          LogWarning(err);
-          return err;
-        }
-      }
+    std::string err;
+    set = OpenListeners(port, &err);
+    if (!set) {
+      LogWarning(err);
+      return err;
     }
   }
+  (void)addrs;
+  (void)backlog;
   tcp_ports_bound.clear();
-  if (port != 0 && !fds.empty() && !fds[0].empty()) tcp_ports_bound.push_back(port);
-  for (size_t w = 0; w < workers_.size(); ++w) workers_[w]->ReplaceListeners(std::move(fds[w]));
+  if (port != 0 && !set->fds.empty()) tcp_ports_bound.push_back(port);
+  for (auto& w : workers_) w->ReplaceListeners(set);
   return "";
 }
 

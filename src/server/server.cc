@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/strutil.h"
+#include "net/socket.h"
 #include "server/log.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -47,17 +48,49 @@ std::string Server::Start() {
   if (port != 0) {
     std::string probe = ProbeListenAddresses(port);
     if (!probe.empty()) return probe;
+    std::string err;
+    auto set = OpenListeners(port, &err);
+    if (!set) return err;
     tcp_ports_bound = {port};
-    for (auto& w : workers_) {
-      std::string err =
-          w->Listen(config_->bind(), port, static_cast<int>(config_->tcp_backlog.load()));
-      if (!err.empty()) return err;
-    }
+    for (auto& w : workers_) w->SetListeners(set);
   }
   for (auto& w : workers_) w->Start();
   cron_ = std::thread([this] { CronLoop(); });
   background_ = std::thread([this] { BackgroundLoop(); });
   return "";
+}
+
+ListenerSet::~ListenerSet() {
+  for (int fd : fds) close(fd);
+}
+
+std::shared_ptr<ListenerSet> Server::OpenListeners(int port, std::string* err) {
+  auto set = std::make_shared<ListenerSet>();
+  int backlog = static_cast<int>(config_->tcp_backlog.load());
+  for (const auto& a0 : config_->bind()) {
+    bool optional = !a0.empty() && a0[0] == '-';
+    std::string a = optional ? a0.substr(1) : a0;
+    std::string e;
+    // SO_REUSEPORT only so a rebind to the same port can overlap the old socket; the probe in
+    // ProbeListenAddresses keeps other processes off our port.
+    int fd = net::ListenTcp(a, port, backlog, /*reuse_port=*/true, &e);
+    if (fd >= 0) {
+      set->fds.push_back(fd);
+    } else if (!optional) {
+      *err = "Could not create server TCP listening socket " + a + ":" + std::to_string(port) +
+             ": " + e;
+      return nullptr;
+    }
+  }
+  if (set->fds.empty()) {
+    *err = "Failed listening on port " + std::to_string(port);
+    return nullptr;
+  }
+  return set;
+}
+
+Worker& Server::NextWorker() {
+  return *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
 }
 
 void Server::Wait() {

@@ -73,6 +73,13 @@ struct LatencyEvent {
 
 class Worker;
 
+// Listening sockets shared by every worker; closed when the last holder lets go (so a worker
+// never removes a reused fd number from its poller).
+struct ListenerSet {
+  std::vector<int> fds;
+  ~ListenerSet();
+};
+
 class Server final : public cmd::ServerApi {
  public:
   explicit Server(std::unique_ptr<Config> config, const Clock* clock = &SystemClock::Instance());
@@ -114,6 +121,12 @@ class Server final : public cmd::ServerApi {
     return clients_.size();
   }
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
+  // Serialises accept() with id assignment so ids follow connection order.
+  std::mutex& accept_mu() { return accept_mu_; }
+  // The worker that takes the next connection (round robin).
+  Worker& NextWorker();
+  // Opens the listening sockets for the configured bind addresses; null with *err on failure.
+  std::shared_ptr<ListenerSet> OpenListeners(int port, std::string* err);
 
   // Slow log and latency monitor.
   void SlowlogAdd(cmd::ArgList args, int64_t duration_us, const Connection& c);
@@ -184,6 +197,8 @@ class Server final : public cmd::ServerApi {
   std::mutex clients_mu_;
   std::unordered_map<uint64_t, Connection*> clients_;
   std::atomic<uint64_t> next_client_id_{1};
+  std::mutex accept_mu_;
+  std::atomic<uint64_t> next_worker_{0};
 
   std::mutex slowlog_mu_;
   std::deque<SlowlogEntry> slowlog_;

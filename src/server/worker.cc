@@ -37,29 +37,17 @@ Worker::Worker(Server* server, int index)
 }
 
 Worker::~Worker() {
-  for (int fd : listeners_) close(fd);
   for (auto& [id, c] : conns_) {
     server_->UnregisterClient(c.get());
     close(c->fd);
   }
 }
 
-std::string Worker::Listen(const std::vector<std::string>& addrs, int port, int backlog) {
-  for (const auto& a0 : addrs) {
-    bool optional = !a0.empty() && a0[0] == '-';
-    std::string a = optional ? a0.substr(1) : a0;
-    std::string err;
-    int fd = net::ListenTcp(a, port, backlog, true, &err);
-    if (fd < 0) {
-      if (optional) continue;
-      return "Could not create server TCP listening socket " + a + ":" + std::to_string(port) +
-             ": " + err;
-    }
-    poller_.Add(fd, net::Poller::kRead, kListenerToken + listeners_.size());
-    listeners_.push_back(fd);
-  }
-  if (listeners_.empty()) return "Failed listening on port " + std::to_string(port);
-  return "";
+void Worker::SetListeners(std::shared_ptr<ListenerSet> set) {
+  listeners_ = std::move(set);
+  for (size_t i = 0; i < listeners_->fds.size(); ++i)
+    poller_.Add(listeners_->fds[i], net::Poller::kRead | net::Poller::kExclusive,
+                kListenerToken + i);
 }
 
 void Worker::Start() {
@@ -84,15 +72,11 @@ void Worker::Post(std::function<void()> fn) {
   waker_.Wake();
 }
 
-void Worker::ReplaceListeners(std::vector<int> fds) {
-  Post([this, fds = std::move(fds)] {
-    for (int fd : listeners_) {
-      poller_.Remove(fd);
-      close(fd);
-    }
-    listeners_ = fds;
-    for (size_t i = 0; i < listeners_.size(); ++i)
-      poller_.Add(listeners_[i], net::Poller::kRead, kListenerToken + i);
+void Worker::ReplaceListeners(std::shared_ptr<ListenerSet> set) {
+  Post([this, set = std::move(set)] {
+    if (listeners_)
+      for (int fd : listeners_->fds) poller_.Remove(fd);
+    SetListeners(set);
   });
 }
 
@@ -118,7 +102,8 @@ void Worker::Loop() {
       }
       if (t >= kListenerToken && t < kWakerToken) {
         // The listeners may have been replaced earlier in this batch.
-        if (t - kListenerToken < listeners_.size()) OnAccept(listeners_[t - kListenerToken]);
+        if (listeners_ && t - kListenerToken < listeners_->fds.size())
+          OnAccept(listeners_->fds[t - kListenerToken]);
         continue;
       }
       auto it = conns_.find(t);
@@ -150,8 +135,14 @@ void Worker::Loop() {
 void Worker::OnAccept(int lfd) {
   for (int k = 0; k < 64; ++k) {
     std::string peer;
-    int fd = net::Accept(lfd, &peer);
-    if (fd < 0) return;
+    uint64_t id;
+    int fd;
+    {
+      std::lock_guard lk(server_->accept_mu());
+      fd = net::Accept(lfd, &peer);
+      if (fd < 0) return;
+      id = server_->NextClientId();
+    }
     if (static_cast<int64_t>(server_->client_count()) >= server_->config().maxclients.load()) {
       static const char kMsg[] = "-ERR max number of clients reached\r\n";
       ssize_t r = write(fd, kMsg, sizeof(kMsg) - 1);
@@ -168,17 +159,27 @@ void Worker::OnAccept(int lfd) {
       server_->rejected_connections.fetch_add(1);
       continue;
     }
-    net::SetNoDelay(fd);
-    net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
-    uint64_t id = server_->NextClientId();
-    auto conn = std::make_unique<Connection>(id, fd, peer, net::LocalAddress(fd), this,
-                                             &limits_, server_->clock().NowMs());
-    conn->authenticated = server_->config().requirepass().empty();
-    server_->RegisterClient(conn.get());
-    server_->total_connections.fetch_add(1);
-    poller_.Add(fd, net::Poller::kRead, id);
-    conns_[id] = std::move(conn);
+    Worker& target = server_->NextWorker();
+    if (&target == this) {
+      Adopt(fd, std::move(peer), id);
+    } else {
+      target.Post([t = &target, fd, peer = std::move(peer), id]() mutable {
+        t->Adopt(fd, std::move(peer), id);
+      });
+    }
   }
+}
+
+void Worker::Adopt(int fd, std::string peer, uint64_t id) {
+  net::SetNoDelay(fd);
+  net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
+  auto conn = std::make_unique<Connection>(id, fd, std::move(peer), net::LocalAddress(fd), this,
+                                           &limits_, server_->clock().NowMs());
+  conn->authenticated = server_->config().requirepass().empty();
+  server_->RegisterClient(conn.get());
+  server_->total_connections.fetch_add(1);
+  poller_.Add(fd, net::Poller::kRead, id);
+  conns_[id] = std::move(conn);
 }
 
 void Worker::OnReadable(Connection& c) {

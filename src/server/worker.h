@@ -1,4 +1,7 @@
-// One event-loop thread: its listeners (SO_REUSEPORT), its connections, their commands.
+// One event-loop thread: its connections and their commands. All workers watch the same
+// listening sockets (EPOLLEXCLUSIVE); whoever wakes accepts under the server's accept lock,
+// which assigns client ids in connection order, and hands the connection to the next worker
+// in round-robin order.
 #pragma once
 
 #include <memory>
@@ -20,16 +23,17 @@ class Worker {
   Worker(Server* server, int index);
   ~Worker();
 
-  // Opens this worker's listeners; "" or an error.
-  std::string Listen(const std::vector<std::string>& addrs, int port, int backlog);
+  // Watches `set` for new connections (before Start()).
+  void SetListeners(std::shared_ptr<ListenerSet> set);
   void Start();
   void Stop();
   void Join();
   // Runs fn on this worker's thread soon.
   void Post(std::function<void()> fn);
-  // Closes this worker's listening sockets and serves `fds` (already listening) instead, on
-  // its own thread (CONFIG SET port/bind).
-  void ReplaceListeners(std::vector<int> fds);
+  // Stops watching the current listeners and watches `set` instead (runs on this thread).
+  void ReplaceListeners(std::shared_ptr<ListenerSet> set);
+  // Takes over an accepted connection (runs on this thread).
+  void Adopt(int fd, std::string peer, uint64_t id);
 
   int index() const { return index_; }
   Server& server() { return *server_; }
@@ -55,7 +59,7 @@ class Worker {
   int index_;
   net::Poller poller_;
   net::Waker waker_;
-  std::vector<int> listeners_;
+  std::shared_ptr<ListenerSet> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::unique_ptr<char[]> rbuf_;
   std::thread thread_;
