@@ -52,22 +52,27 @@ const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_
   return nullptr;
 }
 
+namespace {
+// Redis formats these messages with printf's %s, which stops at the first NUL byte.
+std::string_view UpToNul(std::string_view s) { return s.substr(0, s.find('\0')); }
+}  // namespace
+
 std::string UnknownCommandError(ArgList args) {
   std::string a;
   for (size_t i = 1; i < args.size() && a.size() < 128; ++i) {
     size_t room = 128 - a.size();
     a += "'";
-    a.append(args[i].substr(0, room));
+    a.append(UpToNul(args[i]).substr(0, room));
     a += "' ";
   }
-  std::string name(args[0].substr(0, 128));
+  std::string name(UpToNul(args[0]).substr(0, 128));
   return "ERR unknown command '" + name + "', with args beginning with: " + a;
 }
 
 std::string UnknownSubcommandError(std::string_view container, std::string_view sub) {
   std::string up(container);
   for (char& c : up) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-  return "ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " + up +
+  return "ERR unknown subcommand '" + std::string(UpToNul(sub).substr(0, 128)) + "'. Try " + up +
          " HELP.";
 }
 
