@@ -7,6 +7,7 @@ import time
 import pytest
 
 import resp
+pytestmark = pytest.mark.concurrency
 
 N_THREADS = 20
 
