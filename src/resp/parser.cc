@@ -1,5 +1,6 @@
 #include "resp/parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/strutil.h"
@@ -8,8 +9,17 @@ namespace ember::resp {
 
 namespace {
 
-// Finds "\r\n" at or after `from`; returns npos when absent.
+// Finds "\r\n" at or after `from`; returns npos when absent. Header lines are short, so the
+// first bytes are scanned inline before handing long lines to memchr.
 size_t FindCrlf(std::string_view data, size_t from) {
+  const size_t inline_end = std::min(data.size(), from + 24);
+  for (size_t i = from; i < inline_end; ++i) {
+    if (data[i] == '\r') {
+      if (i + 1 >= data.size()) return std::string_view::npos;
+      if (data[i + 1] == '\n') return i;
+    }
+  }
+  from = inline_end;
   while (from < data.size()) {
     const void* p = memchr(data.data() + from, '\r', data.size() - from);
     if (p == nullptr) return std::string_view::npos;
@@ -21,8 +31,19 @@ size_t FindCrlf(std::string_view data, size_t from) {
   return std::string_view::npos;
 }
 
-// Header numbers ("*3", "$5"): Redis accepts what string2ll accepts.
-bool ParseHeaderNumber(std::string_view s, int64_t* out) { return ParseInt64(s, out); }
+// Header numbers ("*3", "$5"): Redis accepts what string2ll accepts. One and two digit counts
+// dominate pipelined traffic, so they skip the general parser.
+bool ParseHeaderNumber(std::string_view s, int64_t* out) {
+  if (s.size() == 1 && s[0] >= '0' && s[0] <= '9') {
+    *out = s[0] - '0';
+    return true;
+  }
+  if (s.size() == 2 && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9') {
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return true;
+  }
+  return ParseInt64(s, out);
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
