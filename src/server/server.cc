@@ -166,7 +166,11 @@ void Server::RunActiveExpire() {
   size_t buckets = static_cast<size_t>(256 + 64 * effort);
   size_t stale_perc = static_cast<size_t>(10 - effort);
   int64_t start = MonotonicUs();
-  for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+  // Resume at the database where the previous cycle ran out of time, so a mass expiry in one
+  // database does not starve the others.
+  const int n = keyspace_->num_dbs();
+  for (int k = 0; k < n; ++k) {
+    int i = (expire_db_ + k) % n;
     Database& db = keyspace_->db(i);
     while (true) {
       size_t sampled = 0;
@@ -179,7 +183,10 @@ void Server::RunActiveExpire() {
         db.avg_ttl_ms.store(old == 0 ? avg : (old * 49 + avg) / 50);
       }
       if (sampled == 0) db.avg_ttl_ms.store(0);
-      if (MonotonicUs() - start > budget_us) return;
+      if (MonotonicUs() - start > budget_us) {
+        expire_db_ = i;
+        return;
+      }
       if (sampled == 0 || deleted * 100 < sampled * stale_perc) break;
     }
   }

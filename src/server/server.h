@@ -187,6 +187,7 @@ class Server final : public cmd::ServerApi {
   std::condition_variable shutdown_cv_;
 
   std::atomic<bool> active_expire_{true};
+  int expire_db_ = 0;  // where the active expiry cycle resumes (cron thread only)
   std::thread cron_;
   std::thread background_;
   std::mutex bg_mu_;

@@ -323,18 +323,26 @@ Keyspace::Keyspace(int num_dbs) {
 }
 
 void LockSet::Lock() {
-  if (parts_.size() > 1) {
-    std::sort(parts_.begin(), parts_.end());
-    parts_.erase(std::unique(parts_.begin(), parts_.end()), parts_.end());
+  Partition** p = data();
+  if (n_ > 1) {
+    std::sort(p, p + n_);
+    n_ = static_cast<size_t>(std::unique(p, p + n_) - p);
+    if (n_ <= kInline && !more_.empty()) {
+      std::copy(p, p + n_, inline_);
+      more_.clear();
+    }
+    p = data();
   }
-  for (Partition* p : parts_) p->mu.lock();
-  locked_ = parts_.size();
+  for (size_t i = 0; i < n_; ++i) p[i]->mu.lock();
+  locked_ = n_;
 }
 
 void LockSet::Unlock() {
-  for (size_t i = locked_; i > 0; --i) parts_[i - 1]->mu.unlock();
+  Partition** p = data();
+  for (size_t i = locked_; i > 0; --i) p[i - 1]->mu.unlock();
   locked_ = 0;
-  parts_.clear();
+  n_ = 0;
+  more_.clear();
 }
 
 }  // namespace ember

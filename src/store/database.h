@@ -176,14 +176,27 @@ class LockSet {
   ~LockSet() { Unlock(); }
   LockSet(const LockSet&) = delete;
   LockSet& operator=(const LockSet&) = delete;
-  void Add(Partition* p) { parts_.push_back(p); }
+  void Add(Partition* p) {
+    if (n_ < kInline) {
+      inline_[n_++] = p;
+    } else {
+      if (more_.empty()) more_.assign(inline_, inline_ + kInline);
+      more_.push_back(p);
+      ++n_;
+    }
+  }
   void AddKey(Database& db, std::string_view key) { Add(&db.PartitionFor(key)); }
   void Lock();
   void Unlock();
-  bool empty() const { return parts_.empty(); }
+  bool empty() const { return n_ == 0; }
 
  private:
-  std::vector<Partition*> parts_;
+  // Most commands touch one to a few keys: no allocation for them.
+  static constexpr size_t kInline = 8;
+  Partition** data() { return n_ <= kInline ? inline_ : more_.data(); }
+  Partition* inline_[kInline];
+  std::vector<Partition*> more_;
+  size_t n_ = 0;
   size_t locked_ = 0;
 };
 

@@ -234,6 +234,40 @@ TEST(DatabaseTest, ScanGuaranteeWhileTablesGrowAndShrink) {
   }
 }
 
+// Same guarantee where it is hardest: every key in one partition, so one table doubles and
+// halves several times while the cursor is inside it.
+TEST(DatabaseTest, ScanGuaranteeWithinOnePartition) {
+  std::vector<std::string> same;  // keys of partition 0
+  for (int i = 0; same.size() < 6000; ++i) {
+    std::string k = Key(i);
+    if (Database::PartitionIndex(HashKey(k)) == 0) same.push_back(k);
+  }
+  for (int round = 0; round < 4; ++round) {
+    Database db;
+    std::set<std::string> stable(same.begin(), same.begin() + 400);
+    for (const auto& k : stable) Put(db, k);
+    std::vector<std::string> churn(same.begin() + 400, same.end());
+    size_t live_churn = 0;
+    std::set<std::string> seen;
+    uint64_t cursor = 0;
+    int step = 0;
+    do {
+      for (auto& k : ScanStep(db, &cursor, 3 + round)) seen.insert(k);
+      if (step % 7 == round) {
+        if (live_churn == 0) {
+          for (const auto& k : churn) Put(db, k);  // 400 -> 6000 keys: several doublings
+          live_churn = churn.size();
+        } else {
+          for (const auto& k : churn) Del(db, k);  // and back: several halvings
+          live_churn = 0;
+        }
+      }
+      ASSERT_LT(++step, 100'000) << "the scan does not terminate";
+    } while (cursor != 0);
+    for (const auto& k : stable) ASSERT_TRUE(seen.count(k)) << "round " << round << " " << k;
+  }
+}
+
 TEST(DatabaseTest, ScanToleratesArbitraryCursors) {
   Database db;
   for (int i = 0; i < 100; ++i) Put(db, Key(i));
@@ -455,6 +489,16 @@ TEST(DatabaseTest, SwapContents) {
   EXPECT_EQ(a.Size(), 10u);
 }
 
+// Whether another thread holds mu (try_lock by the owning thread itself is undefined).
+bool HeldByAnyone(std::mutex& mu) {
+  bool free = false;
+  std::thread([&] {
+    free = mu.try_lock();
+    if (free) mu.unlock();
+  }).join();
+  return !free;
+}
+
 TEST(DatabaseTest, LockSetDeduplicatesAndUnlocks) {
   Database db;
   {
@@ -464,17 +508,31 @@ TEST(DatabaseTest, LockSetDeduplicatesAndUnlocks) {
     locks.Add(&db.partition(0));
     locks.Add(&db.partition(0));
     locks.Lock();
-    EXPECT_FALSE(db.partition(0).mu.try_lock());
+    EXPECT_TRUE(HeldByAnyone(db.partition(0).mu));
   }
-  EXPECT_TRUE(db.partition(0).mu.try_lock());
-  db.partition(0).mu.unlock();
+  EXPECT_FALSE(HeldByAnyone(db.partition(0).mu));
   LockSet early;
   early.Add(&db.partition(1));
   early.Lock();
   early.Unlock();
   EXPECT_TRUE(early.empty());
-  EXPECT_TRUE(db.partition(1).mu.try_lock());
-  db.partition(1).mu.unlock();
+  EXPECT_FALSE(HeldByAnyone(db.partition(1).mu));
+}
+
+TEST(DatabaseTest, LockSetManyPartitionsWithDuplicates) {
+  Database db;
+  for (size_t n : {size_t{7}, size_t{8}, size_t{9}, size_t{40}}) {
+    {
+      LockSet locks;
+      // Each partition added three times, in descending order: dedup and sort both matter.
+      for (int rep = 0; rep < 3; ++rep)
+        for (size_t i = n; i > 0; --i) locks.Add(&db.partition(i * 3));
+      locks.Lock();
+      for (size_t i = 1; i <= n; ++i) EXPECT_TRUE(HeldByAnyone(db.partition(i * 3).mu)) << n;
+      EXPECT_FALSE(HeldByAnyone(db.partition(1).mu));
+    }
+    for (size_t i = 1; i <= n; ++i) EXPECT_FALSE(HeldByAnyone(db.partition(i * 3).mu)) << n;
+  }
 }
 
 // Two databases locked in opposite argument orders from two threads (MOVE a->b and b->a)
