@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(cmake ninja-build g++ make pkg-config libgtest-dev libgmock-dev libbenchmark-dev
       libxxhash-dev clang-14 libclang-rt-14-dev redis-server redis-tools python3-redis
-      python3-pytest netcat-openbsd tmux procps)
+      python3-pytest netcat-openbsd tmux procps libedit-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
