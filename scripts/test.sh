@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test suite, as CI runs it: unit, integration (redis-cli, redis-benchmark, redis-py,
 # ioredis), the differential test against redis-server, the same under ASan+UBSan, the
-# concurrency tests under TSan, and a bounded libFuzzer run of the RESP parser.
+# concurrency tests under TSan, and bounded libFuzzer runs of the RESP parser, RDB and AOF loaders.
 # Prints one summary line "N passed, N failed" (stages) at the end; exits non-zero on failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +72,29 @@ fuzz() {
   return "${PIPESTATUS[0]}"
 }
 stage "fuzz resp parser (${FUZZ_SECONDS}s)" fuzz
+
+# Fuzz the RDB loader for a bounded time (seeded with a file written by redis-server).
+RDB_FUZZ_SECONDS=${RDB_FUZZ_SECONDS:-30}
+fuzz_rdb() {
+  ninja -C build-fuzz -j "$JOBS" rdb_fuzzer || return 1
+  mkdir -p build-fuzz/rdb_corpus
+  build-fuzz/rdb_fuzzer -max_total_time="$RDB_FUZZ_SECONDS" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 -artifact_prefix=build-fuzz/rdb- build-fuzz/rdb_corpus fuzz/rdb_corpus \
+    2>&1 | tail -n 5
+  return "${PIPESTATUS[0]}"
+}
+stage "fuzz rdb loader (${RDB_FUZZ_SECONDS}s)" fuzz_rdb
+
+# Fuzz the AOF loader and manifest parser for a bounded time.
+AOF_FUZZ_SECONDS=${AOF_FUZZ_SECONDS:-30}
+fuzz_aof() {
+  ninja -C build-fuzz -j "$JOBS" aof_fuzzer || return 1
+  mkdir -p build-fuzz/aof_corpus
+  build-fuzz/aof_fuzzer -max_total_time="$AOF_FUZZ_SECONDS" -max_len=4096 -timeout=10 \
+    -artifact_prefix=build-fuzz/aof- build-fuzz/aof_corpus fuzz/aof_corpus 2>&1 | tail -n 5
+  return "${PIPESTATUS[0]}"
+}
+stage "fuzz aof loader (${AOF_FUZZ_SECONDS}s)" fuzz_aof
 
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"

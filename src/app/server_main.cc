@@ -45,6 +45,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   ember::server::Server server(std::move(config));
+  err = server.LoadSnapshotAtStartup();
+  if (!err.empty()) {
+    ember::server::LogWarning(err);
+    return 1;
+  }
   err = server.Start();
   if (!err.empty()) {
     ember::server::LogWarning(err);
@@ -75,6 +80,16 @@ int main(int argc, char** argv) {
       if (sig == SIGTERM || sig == SIGINT) {
         ember::server::LogWarning(sig == SIGTERM ? "Received SIGTERM scheduling shutdown..."
                                                  : "Received SIGINT scheduling shutdown...");
+        // Like Redis: with save points configured, the final snapshot must succeed first.
+        if (!server.config().save().empty()) {
+          server.ReapBackgroundSave(/*kill_child=*/true);
+          ember::server::LogNotice("Saving the final RDB snapshot before exiting.");
+          if (!server.SaveSnapshot().empty()) {
+            ember::server::LogWarning(
+                "Errors trying to shut down the server. Check the logs for more information.");
+            continue;
+          }
+        }
         server.RequestShutdown();
       }
     }

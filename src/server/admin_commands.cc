@@ -72,6 +72,29 @@ void Time(ArgList, CommandContext& ctx) {
 
 void LastSave(ArgList, CommandContext& ctx) { ctx.reply->Integer(ServerOf(ctx).lastsave_s.load()); }
 
+// SAVE: synchronous and point-in-time per database (see Server::SaveSnapshot).
+void Save(ArgList, CommandContext& ctx) {
+  if (ServerOf(ctx).bgsave_in_progress())
+    return ctx.Error("ERR Background save already in progress");
+  std::string err = ServerOf(ctx).SaveSnapshot();
+  if (!err.empty()) return ctx.Error("ERR " + err);
+  ctx.reply->Ok();
+}
+
+// BGSAVE [SCHEDULE]: a forked child writes the snapshot (see Server::BackgroundSave).
+void BgSave(ArgList args, CommandContext& ctx) {
+  bool schedule = false;
+  if (args.size() > 2) return ctx.Error(OpStatus::kSyntax);
+  if (args.size() == 2) {
+    if (!cmd::ArgIs(args[1], "schedule")) return ctx.Error(OpStatus::kSyntax);
+    schedule = true;
+  }
+  bool scheduled = false;
+  std::string err = ServerOf(ctx).BackgroundSave(schedule, &scheduled);
+  if (!err.empty()) return ctx.Error(err);
+  ctx.reply->Simple(scheduled ? "Background saving scheduled" : "Background saving started");
+}
+
 // ------------------------------------------------------------------------- SHUTDOWN
 
 void Shutdown(ArgList args, CommandContext& ctx) {
@@ -96,9 +119,15 @@ void Shutdown(ArgList args, CommandContext& ctx) {
   // Shutdown is immediate (nothing to save, no replicas to wait for), so none is ever pending.
   if (abort) return ctx.Error("ERR No shutdown in progress.");
   Server& server = ServerOf(ctx);
-  if (save || (!nosave && !server.config().save().empty()))
-    LogWarning("SHUTDOWN: not saving, snapshots are not implemented yet.");
   LogWarning("User requested shutdown...");
+  if (save || (!nosave && !server.config().save().empty())) {
+    server.ReapBackgroundSave(/*kill_child=*/true);  // Redis too stops a running BGSAVE
+    LogNotice("Saving the final RDB snapshot before exiting.");
+    if (!server.SaveSnapshot().empty() && !force) {
+      LogWarning("Errors trying to shut down the server. Check the logs for more information.");
+      return ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+  }
   // Like Redis, the client gets no reply: its connection is closed with the server.
   Session(ctx).close_after_reply = true;
   server.RequestShutdown();
@@ -530,6 +559,26 @@ void RegisterAdminCommands(cmd::CommandTable& t) {
          .complexity = "O(1)",
          .acl_categories = "@admin @fast @dangerous",
          .handler = LastSave});
+  t.Add({.name = "save",
+         .arity = 1,
+         .flags = kAdmin | kNoScript | kNoLock | kNoMulti,
+         .summary = "Synchronously save the dataset to disk",
+         .syntax = "",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(N) where N is the total number of keys in all databases",
+         .acl_categories = "@admin @slow @dangerous",
+         .handler = Save});
+  t.Add({.name = "bgsave",
+         .arity = -1,
+         .flags = kAdmin | kNoScript | kNoLock,
+         .summary = "Asynchronously save the dataset to disk",
+         .syntax = "[SCHEDULE]",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@admin @slow @dangerous",
+         .handler = BgSave});
   t.Add({.name = "shutdown",
          .arity = -1,
          .flags = kAdminFlags | kNoMulti | kAllowBusy,

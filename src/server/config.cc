@@ -347,8 +347,8 @@ struct DirectiveBuilder {
 
   static Directive Save() {
     Directive d = Base("save", DirectiveType::kSpecial, "", true,
-                       "snapshot schedule, pairs of <seconds> <changes> (snapshots are not "
-                       "implemented yet: the schedule is kept but nothing is saved)");
+                       "snapshot schedule, pairs of <seconds> <changes> (for now only "
+                       "shutdown honours it: no periodic saves yet)");
     d.multi_word = true;
     d.set = [](Config& c, const std::vector<std::string>& a) -> std::string {
       std::vector<std::string> words = SplitWords(a);
@@ -430,6 +430,16 @@ struct DirectiveBuilder {
       t.push_back(Int("threads", &c.threads, cores, 1, 1024, false,
                       "event-loop threads (Ember; default: the number of cores)"));
     }
+    // UDP (Ember): see README.md, "UDP", for why it is off by default.
+    t.push_back(Int("udp-port", &c.udp_port, 0, 0, 65535, false,
+                    "UDP port for one-datagram requests on the bind addresses (0 = off; may "
+                    "equal port)"));
+    t.push_back(Mem("udp-max-reply", &c.udp_max_reply, 1400, 128, 65507, true,
+                    "largest UDP reply in bytes; a larger reply becomes an error saying to use "
+                    "TCP (1400 fits one Ethernet frame without IP fragmentation)"));
+    t.push_back(Bool("udp-allow-unauthenticated", &c.udp_allow_unauthenticated, false, true,
+                     "with requirepass set, still serve UDP requests without a password "
+                     "(UDP has no AUTH)"));
 
     // General.
     t.push_back(Int("databases", &c.databases, 16, 1, kIntMax, false,
@@ -576,6 +586,10 @@ std::string Config::pidfile() const {
 std::string Config::dir() const {
   std::lock_guard lk(mu_);
   return dir_;
+}
+std::string Config::dbfilename() const {
+  std::lock_guard lk(mu_);
+  return dbfilename_;
 }
 std::string Config::maxmemory_policy() const {
   return MaxmemoryPolicies()[static_cast<size_t>(maxmemory_policy_index.load())];

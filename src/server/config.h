@@ -76,12 +76,18 @@ class Config {
   std::atomic<int64_t> enable_debug_command{2};      // 0 no, 1 yes, 2 local
   std::atomic<int64_t> enable_protected_configs{0};  // 0 no, 1 yes, 2 local
   std::atomic<int64_t> notify_keyspace_events{0};    // NotifyFlags bits
+  // UDP (README.md, "UDP"): port (0 = off), largest reply in bytes, and whether UDP requests
+  // are served without requirepass.
+  std::atomic<int64_t> udp_port{0};
+  std::atomic<int64_t> udp_max_reply{1400};
+  std::atomic<int64_t> udp_allow_unauthenticated{0};
 
   std::string requirepass() const;
   std::vector<std::string> bind() const;
   std::string logfile() const;
   std::string pidfile() const;
   std::string dir() const;
+  std::string dbfilename() const;
   std::string maxmemory_policy() const;
   std::string config_file() const;
   void set_config_file(std::string path);

@@ -1,3 +1,5 @@
+#include <cctype>
+
 #include "base/clock.h"
 #include "cmd/dispatch.h"
 #include "server/server.h"
@@ -10,6 +12,16 @@ void Reject(Connection& c, Worker& w, Server& s, std::string_view msg, const cmd
   c.writer.Error(msg);
   s.CountErrorReply(msg);
   if (spec) w.cmd_stats[static_cast<size_t>(spec->id)].rejected.Add();
+}
+
+// Commands a datagram cannot run: they need state that outlives one request (SELECT, HELLO,
+// CLIENT, MULTI, SUBSCRIBE) or wait for another client (blocking commands).
+constexpr uint32_t kUdpRefused = cmd::kNoUdp | cmd::kBlocking | cmd::kPubSub;
+
+std::string UdpRefusal(const cmd::CommandSpec& spec) {
+  std::string name = spec.name;
+  for (char& ch : name) ch = ch == '|' ? ' ' : static_cast<char>(std::toupper(ch));
+  return "ERR " + name + " needs connection state and is not available over UDP; use TCP";
 }
 }  // namespace
 
@@ -25,6 +37,8 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
   } else {
     if (!c.authenticated && !(spec->flags & cmd::kNoAuth)) {
       Reject(c, w, *this, "NOAUTH Authentication required.", spec);
+    } else if ((spec->flags & kUdpRefused) && w.IsUdp(c)) {
+      Reject(c, w, *this, UdpRefusal(*spec), spec);
     } else {
       cmd::CommandContext ctx;
       ctx.keyspace = keyspace_.get();

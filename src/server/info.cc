@@ -299,16 +299,17 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         break;
       }
       case kPersistence:
-        // No persistence yet: nothing is ever loading or saving; these are the true values.
+        // Loading happens before clients connect, so nothing is ever loading.
         s.Add("loading", 0);
         s.Add("async_loading", 0);
         s.Add("rdb_changes_since_last_save", dirty.load());
-        s.Add("rdb_bgsave_in_progress", 0);
+        s.Add("rdb_bgsave_in_progress", bgsave_in_progress() ? 1 : 0);
         s.Add("rdb_last_save_time", lastsave_s.load());
-        s.Add("rdb_last_bgsave_status", "ok");
-        s.Add("rdb_last_bgsave_time_sec", -1);
-        s.Add("rdb_current_bgsave_time_sec", -1);
-        s.Add("rdb_saves", 0);
+        s.Add("rdb_last_bgsave_status", rdb_last_save_ok.load() ? "ok" : "err");
+        s.Add("rdb_last_bgsave_time_sec", rdb_last_bgsave_time_s.load());
+        s.Add("rdb_current_bgsave_time_sec",
+              bgsave_in_progress() ? (clock_->NowMs() - bgsave_start_ms.load()) / 1000 : -1);
+        s.Add("rdb_saves", rdb_saves.load());
         s.Add("aof_enabled", 0);
         s.Add("aof_rewrite_in_progress", 0);
         s.Add("aof_rewrite_scheduled", 0);

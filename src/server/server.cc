@@ -1,5 +1,8 @@
 #include "server/server.h"
 
+#include <malloc.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +10,8 @@
 
 #include "base/strutil.h"
 #include "net/socket.h"
+#include "net/udp.h"
+#include "persist/snapshot.h"
 #include "server/log.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -37,6 +42,7 @@ Server::~Server() {
   }
   bg_cv_.notify_all();
   if (cron_.joinable()) cron_.join();
+  ReapBackgroundSave(true);
   if (background_.joinable()) background_.join();
 }
 
@@ -53,6 +59,11 @@ std::string Server::Start() {
     if (!set) return err;
     tcp_ports_bound = {port};
     for (auto& w : workers_) w->SetListeners(set);
+  }
+  int udp_port = static_cast<int>(config_->udp_port.load());
+  if (udp_port != 0) {
+    std::string err = OpenUdpListeners(udp_port);
+    if (!err.empty()) return err;
   }
   for (auto& w : workers_) w->Start();
   cron_ = std::thread([this] { CronLoop(); });
@@ -87,6 +98,37 @@ std::shared_ptr<ListenerSet> Server::OpenListeners(int port, std::string* err) {
     return nullptr;
   }
   return set;
+}
+
+std::string Server::OpenUdpListeners(int port) {
+  size_t bound = 0;
+  for (const auto& a0 : config_->bind()) {
+    bool optional = !a0.empty() && a0[0] == '-';
+    std::string a = optional ? a0.substr(1) : a0;
+    std::string e;
+    // A socket without SO_REUSEPORT fails when anything holds the port, so another process's
+    // SO_REUSEPORT group cannot silently share our datagrams.
+    int probe = net::BindUdp(a, port, /*reuse_port=*/false, &e);
+    if (probe < 0) {
+      if (optional) continue;
+      return "Could not create server UDP listening socket " + a + ":" + std::to_string(port) +
+             ": " + e;
+    }
+    close(probe);
+    for (auto& w : workers_) {
+      int fd = net::BindUdp(a, port, /*reuse_port=*/true, &e);
+      if (fd < 0)
+        return "Could not create server UDP listening socket " + a + ":" + std::to_string(port) +
+               ": " + e;
+      w->AddUdpSocket(fd);
+    }
+    ++bound;
+  }
+  if (bound == 0) return "Failed listening on UDP port " + std::to_string(port);
+  udp_port_bound = port;
+  LogNotice("UDP requests accepted on port " + std::to_string(port) + " (" +
+            std::to_string(workers_.size()) + " sockets per address)");
+  return "";
 }
 
 Worker& Server::NextWorker() {
@@ -148,6 +190,7 @@ void Server::CronLoop() {
     int64_t lat = config_->latency_monitor_threshold.load();
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
     SampleInstantMetrics();
+    ReapBackgroundSave(false);
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -311,6 +354,144 @@ void Server::ResetStats() {
   total_connections.store(0);
   error_replies.store(0);
   for (int i = 0; i < keyspace_->num_dbs(); ++i) keyspace_->db(i).expired_keys.store(0);
+}
+
+// ------------------------------------------------------------------------- Snapshots
+
+std::string Server::SaveSnapshot() {
+  static std::mutex save_mu;  // one save at a time, whoever asks (SAVE, SHUTDOWN)
+  std::lock_guard lk(save_mu);
+  int64_t t0 = MonotonicUs();
+  uint64_t dirty_before = dirty.load();
+  persist::SnapshotOptions opts;
+  opts.rdb.compress = config_->GetInt("rdbcompression") != 0;
+  opts.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
+  opts.ctime_s = clock_->NowMs() / 1000;
+  opts.used_mem = mallinfo2().uordblks;
+  persist::SnapshotStats st;
+  std::string path = config_->dbfilename();
+  std::string err = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path, opts,
+                                          clock_->NowMs(), &st);
+  if (!err.empty()) {
+    // Like Redis, a failed SAVE leaves rdb_last_bgsave_status alone (it reports BGSAVE).
+    LogWarning("Failed saving the DB: " + err);
+    return err;
+  }
+  // Changes made while the save ran may or may not be in the file; count them as unsaved.
+  dirty.fetch_sub(dirty_before);
+  lastsave_s.store(clock_->NowMs() / 1000);
+  rdb_last_save_ok.store(true);
+  rdb_saves.fetch_add(1);
+  char secs[32];
+  snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(MonotonicUs() - t0) / 1e6);
+  LogNotice("DB saved on disk (" + std::to_string(st.keys) + " keys, " + std::to_string(st.bytes) +
+            " bytes, " + secs + " seconds)");
+  return "";
+}
+
+std::string Server::LoadSnapshotAtStartup() {
+  int64_t t0 = MonotonicUs();
+  std::string path = config_->dbfilename();
+  std::unique_ptr<Keyspace> loaded;
+  persist::RdbLoadInfo info;
+  std::string err = persist::LoadSnapshot(persist::FileSystem::Default(), path,
+                                          keyspace_->num_dbs(), clock_->NowMs(), &loaded, &info);
+  if (!err.empty()) return "Fatal error loading the DB (" + path + "): " + err + ". Exiting.";
+  if (!loaded) return "";  // no file: start empty
+  for (int i = 0; i < keyspace_->num_dbs(); ++i)
+    Database::SwapContents(keyspace_->db(i), loaded->db(i));
+  rdb_last_load_keys.store(info.keys_loaded);
+  char secs[32];
+  snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(MonotonicUs() - t0) / 1e6);
+  LogNotice("DB loaded from disk: " + std::string(secs) + " seconds (" +
+            std::to_string(info.keys_loaded) + " keys, " + std::to_string(info.keys_expired) +
+            " expired keys skipped, RDB version " + std::to_string(info.version) + ")");
+  return "";
+}
+
+std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
+  std::lock_guard lk(bgsave_mu_);
+  *scheduled = false;
+  if (bgsave_child_.load() > 0) {
+    if (!schedule) return "ERR Background save already in progress";
+    bgsave_scheduled_.store(true);
+    *scheduled = true;
+    return "";
+  }
+  // Every partition of every database, in address order (LockSet's order), so the child's
+  // copy is one point in time across databases and no command is half-applied in it.
+  std::vector<std::mutex*> locks;
+  for (int d = 0; d < keyspace_->num_dbs(); ++d) {
+    for (size_t i = 0; i < Database::kPartitions; ++i)
+      locks.push_back(&keyspace_->db(d).partition(i).mu);
+  }
+  std::sort(locks.begin(), locks.end());
+  persist::SnapshotOptions opts;
+  opts.rdb.compress = config_->GetInt("rdbcompression") != 0;
+  opts.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
+  opts.ctime_s = clock_->NowMs() / 1000;
+  opts.used_mem = mallinfo2().uordblks;
+  opts.lock_partitions = false;
+  std::string path = config_->dbfilename();
+  int64_t now_ms = clock_->NowMs();
+  for (auto* m : locks) m->lock();
+  uint64_t dirty_now = dirty.load();
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The child: only this thread exists; it owns a private copy of the keyspace whose locks
+    // this thread holds. No logging (another thread may have held the log lock at fork).
+    std::string temp = "temp-" + std::to_string(getpid()) + ".rdb";
+    std::string err = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path, opts,
+                                            now_ms, nullptr, temp);
+    if (!err.empty()) {
+      err = "Background saving error: " + err + "\n";
+      ssize_t n = write(2, err.data(), err.size());
+      (void)n;
+    }
+    _exit(err.empty() ? 0 : 1);
+  }
+  int fork_errno = errno;
+  for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
+  if (pid < 0) {
+    rdb_last_save_ok.store(false);
+    return std::string("ERR Can't save in background: fork: ") + strerror(fork_errno);
+  }
+  bgsave_dirty_ = dirty_now;
+  bgsave_start_ms.store(clock_->NowMs());
+  bgsave_child_.store(pid);
+  LogNotice("Background saving started by pid " + std::to_string(pid));
+  return "";
+}
+
+void Server::ReapBackgroundSave(bool kill_child) {
+  std::unique_lock lk(bgsave_mu_);
+  pid_t pid = bgsave_child_.load();
+  if (pid <= 0) return;
+  if (kill_child) kill(pid, SIGUSR1);
+  int status = 0;
+  pid_t r = waitpid(pid, &status, kill_child ? 0 : WNOHANG);
+  if (r == 0) return;  // still running
+  bgsave_child_.store(-1);
+  rdb_last_bgsave_time_s.store((clock_->NowMs() - bgsave_start_ms.load()) / 1000);
+  if (r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    dirty.fetch_sub(std::min(bgsave_dirty_, dirty.load()));
+    lastsave_s.store(clock_->NowMs() / 1000);
+    rdb_last_save_ok.store(true);
+    rdb_saves.fetch_add(1);
+    LogNotice("Background saving terminated with success");
+  } else {
+    rdb_last_save_ok.store(false);
+    unlink(("temp-" + std::to_string(pid) + ".rdb").c_str());
+    LogWarning(kill_child ? "Background saving child killed"
+                          : "Background saving error (child exited with status " +
+                                std::to_string(status) + ")");
+  }
+  if (!kill_child && bgsave_scheduled_.exchange(false)) {
+    lk.unlock();
+    bool scheduled;
+    std::string err = BackgroundSave(false, &scheduled);
+    if (!err.empty()) LogWarning(err);
+  }
 }
 
 }  // namespace ember::server

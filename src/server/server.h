@@ -127,6 +127,9 @@ class Server final : public cmd::ServerApi {
   Worker& NextWorker();
   // Opens the listening sockets for the configured bind addresses; null with *err on failure.
   std::shared_ptr<ListenerSet> OpenListeners(int port, std::string* err);
+  // Binds one UDP socket per worker on each configured bind address (SO_REUSEPORT spreads the
+  // datagrams); "" or the error. Start() only: udp-port and the UDP addresses are fixed then.
+  std::string OpenUdpListeners(int port);
 
   // Slow log and latency monitor.
   void SlowlogAdd(cmd::ArgList args, int64_t duration_us, const Connection& c);
@@ -149,9 +152,37 @@ class Server final : public cmd::ServerApi {
   std::atomic<int64_t> lastsave_s{0};
   std::atomic<uint64_t> dirty{0};
   std::vector<int> tcp_ports_bound;
+  int udp_port_bound = 0;
 
   std::string InfoText(const std::vector<std::string>& sections);  // info.cc
 
+  // Snapshots (server.cc). SaveSnapshot writes dbfilename (relative to dir, the working
+  // directory) synchronously, one database at a time with all its partitions locked; ""
+  // or the error. Call with no partition lock held; one save runs at a time.
+  std::string SaveSnapshot();
+  // Loads dbfilename before Start(): "" when loaded or when there is no file, else the error
+  // (the keyspace is then untouched).
+  std::string LoadSnapshotAtStartup();
+  // BGSAVE: locks every partition of every database, forks, unlocks; the child writes the
+  // snapshot and exits, the cron reaps it (ReapBackgroundSave). "" when started (or, with
+  // schedule, *scheduled when one was already running), else the error reply.
+  std::string BackgroundSave(bool schedule, bool* scheduled);
+  bool bgsave_in_progress() const { return bgsave_child_.load() > 0; }
+  // Cron: collects a finished child (or with kill, stops a running one: shutdown).
+  void ReapBackgroundSave(bool kill_child);
+  std::atomic<int64_t> rdb_last_bgsave_time_s{-1};
+  std::atomic<int64_t> bgsave_start_ms{0};
+  std::atomic<bool> rdb_last_save_ok{true};
+  std::atomic<uint64_t> rdb_saves{0};
+  std::atomic<uint64_t> rdb_last_load_keys{0};
+
+ private:
+  std::mutex bgsave_mu_;  // starting and reaping the child
+  std::atomic<int> bgsave_child_{-1};
+  std::atomic<bool> bgsave_scheduled_{false};
+  uint64_t bgsave_dirty_ = 0;  // `dirty` when the child was forked
+
+ public:
   // INFO support (info.cc). Every error reply goes through CountErrorReply ("-CODE msg" or
   // "CODE msg"): total_error_replies and the per-code errorstats.
   void CountErrorReply(std::string_view error);

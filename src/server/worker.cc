@@ -12,6 +12,7 @@ namespace ember::server {
 namespace {
 constexpr uint64_t kWakerToken = 1ULL << 62;
 constexpr uint64_t kListenerToken = 1ULL << 61;
+constexpr uint64_t kUdpToken = 1ULL << 60;
 constexpr size_t kReadChunk = 64 * 1024;
 // Read at most this much into a connection's own buffer per wake-up (huge bulk uploads).
 constexpr size_t kMaxDirectRead = 4 * 1024 * 1024;
@@ -37,10 +38,12 @@ Worker::Worker(Server* server, int index)
 }
 
 Worker::~Worker() {
+  RunMailbox();  // adopts connections handed over but not yet taken, so they are closed below
   for (auto& [id, c] : conns_) {
     server_->UnregisterClient(c.get());
     close(c->fd);
   }
+  for (int fd : udp_fds_) close(fd);
 }
 
 void Worker::SetListeners(std::shared_ptr<ListenerSet> set) {
@@ -106,6 +109,10 @@ void Worker::Loop() {
           OnAccept(listeners_->fds[t - kListenerToken]);
         continue;
       }
+      if (t >= kUdpToken && t < kListenerToken) {
+        OnUdpReadable(udp_fds_[t - kUdpToken]);
+        continue;
+      }
       auto it = conns_.find(t);
       if (it == conns_.end()) continue;
       Connection& c = *it->second;
@@ -159,26 +166,33 @@ void Worker::OnAccept(int lfd) {
       server_->rejected_connections.fetch_add(1);
       continue;
     }
+    // The connection is created and registered here, so CLIENT LIST and CLIENT KILL see it
+    // from the moment it is accepted; the target worker then takes ownership.
     Worker& target = server_->NextWorker();
+    net::SetNoDelay(fd);
+    net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
+    auto conn = std::make_unique<Connection>(id, fd, std::move(peer), net::LocalAddress(fd),
+                                             &target, &target.limits_, server_->clock().NowMs());
+    conn->authenticated = server_->config().requirepass().empty();
+    server_->RegisterClient(conn.get());
+    server_->total_connections.fetch_add(1);
     if (&target == this) {
-      Adopt(fd, std::move(peer), id);
+      Adopt(std::move(conn));
     } else {
-      target.Post([t = &target, fd, peer = std::move(peer), id]() mutable {
-        t->Adopt(fd, std::move(peer), id);
-      });
+      Connection* raw = conn.release();  // owned by the posted job, run by ~Worker at the latest
+      target.Post([t = &target, raw] { t->Adopt(std::unique_ptr<Connection>(raw)); });
     }
   }
 }
 
-void Worker::Adopt(int fd, std::string peer, uint64_t id) {
-  net::SetNoDelay(fd);
-  net::SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive.load()));
-  auto conn = std::make_unique<Connection>(id, fd, std::move(peer), net::LocalAddress(fd), this,
-                                           &limits_, server_->clock().NowMs());
-  conn->authenticated = server_->config().requirepass().empty();
-  server_->RegisterClient(conn.get());
-  server_->total_connections.fetch_add(1);
-  poller_.Add(fd, net::Poller::kRead, id);
+void Worker::AddUdpSocket(int fd) {
+  poller_.Add(fd, net::Poller::kRead, kUdpToken + udp_fds_.size());
+  udp_fds_.push_back(fd);
+}
+
+void Worker::Adopt(std::unique_ptr<Connection> conn) {
+  uint64_t id = conn->id;
+  poller_.Add(conn->fd, net::Poller::kRead, id);
   conns_[id] = std::move(conn);
 }
 

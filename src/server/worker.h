@@ -13,6 +13,7 @@
 
 #include "cmd/context.h"
 #include "net/socket.h"
+#include "net/udp.h"
 #include "server/connection.h"
 #include "server/server.h"
 
@@ -32,8 +33,14 @@ class Worker {
   void Post(std::function<void()> fn);
   // Stops watching the current listeners and watches `set` instead (runs on this thread).
   void ReplaceListeners(std::shared_ptr<ListenerSet> set);
-  // Takes over an accepted connection (runs on this thread).
-  void Adopt(int fd, std::string peer, uint64_t id);
+  // Takes over an accepted, registered connection (runs on this thread).
+  void Adopt(std::unique_ptr<Connection> conn);
+  // Serves one-datagram requests arriving on this UDP socket, which the worker then owns
+  // (before Start(); see worker_udp.cc).
+  void AddUdpSocket(int fd);
+  // Whether c is this worker's UDP request context: Dispatch refuses commands that need
+  // connection state there.
+  bool IsUdp(const Connection& c) const { return &c == udp_conn_.get(); }
 
   int index() const { return index_; }
   Server& server() { return *server_; }
@@ -44,6 +51,7 @@ class Worker {
   cmd::ThreadCounters counters;  // keyspace hits/misses (read racily by INFO)
   Counter keyspace_hits, keyspace_misses;
   std::vector<std::string_view> arg_scratch;
+  Counter udp_requests, udp_dropped;  // datagrams answered / dropped without a reply
 
  private:
   void Loop();
@@ -54,6 +62,10 @@ class Worker {
   void Close(Connection& c);
   void Cron(int64_t now_ms);
   void RunMailbox();
+  void OnUdpReadable(int fd);
+  // Runs the request in one datagram; appends its reply (if any) to udp_conn_->out.
+  void HandleDatagram(std::string_view data, bool truncated, const net::UdpPeer& peer);
+  void UdpError(std::string_view msg);
 
   Server* server_;
   int index_;
@@ -67,6 +79,12 @@ class Worker {
   std::mutex mailbox_mu_;
   std::vector<std::function<void()>> mailbox_;
   int64_t last_cron_ms_ = 0;
+  std::vector<int> udp_fds_;
+  std::unique_ptr<net::UdpBatch> udp_batch_;
+  // The stateless session every datagram runs in: db 0, RESP2, never registered as a client.
+  std::unique_ptr<Connection> udp_conn_;
+  bool udp_needs_auth_ = false;  // refreshed per batch from requirepass / udp-allow-unauthenticated
+  bool udp_loopback_only_ = false;  // protected mode without a password
   // Request limits of this thread's connections, refreshed from the config by Cron().
   resp::ParserLimits limits_;
   resp::ParserLimits unauth_limits_{

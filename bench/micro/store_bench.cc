@@ -1,0 +1,116 @@
+// Keyspace microbenchmarks: GET/SET/DEL ns/op at 1K and 1M keys, and lock contention of the
+// partitioned keyspace with 1..8 threads (run on a machine with that many cores for the
+// scaling picture; on 2 cores it shows the locking overhead).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+
+namespace ember {
+namespace {
+
+std::vector<std::string> MakeKeys(size_t n) {
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  for (size_t i = 0; i < n; ++i) keys.push_back("key:" + std::to_string(100000000 + i));
+  return keys;
+}
+
+const std::string kValue(64, 'v');
+
+void Fill(Database& db, const std::vector<std::string>& keys) {
+  for (const auto& k : keys) {
+    Entry* e = NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw);
+    if (Entry** link = db.FindLink(k, 0)) {
+      db.Replace(link, e);
+    } else {
+      db.Insert(e);
+    }
+  }
+}
+
+void BM_Get(benchmark::State& state) {
+  auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
+  Database db;
+  Fill(db, keys);
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& k = keys[i++ % keys.size()];
+    LockSet locks;
+    locks.AddKey(db, k);
+    locks.Lock();
+    benchmark::DoNotOptimize(db.Find(k, 0));
+  }
+}
+BENCHMARK(BM_Get)->Arg(1000)->Arg(1000000);
+
+void BM_SetOverwrite(benchmark::State& state) {
+  auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
+  Database db;
+  Fill(db, keys);
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& k = keys[i++ % keys.size()];
+    LockSet locks;
+    locks.AddKey(db, k);
+    locks.Lock();
+    Entry* e = NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw);
+    db.Replace(db.FindLink(k, 0), e);
+  }
+}
+BENCHMARK(BM_SetOverwrite)->Arg(1000)->Arg(1000000);
+
+void BM_DelInsert(benchmark::State& state) {
+  auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
+  Database db;
+  Fill(db, keys);
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& k = keys[i++ % keys.size()];
+    LockSet locks;
+    locks.AddKey(db, k);
+    locks.Lock();
+    db.Delete(k, 0);
+    db.Insert(NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
+  }
+}
+BENCHMARK(BM_DelInsert)->Arg(1000)->Arg(1000000);
+
+// Many threads doing GET/SET (1:1) on one shared database with uniformly random keys.
+std::unique_ptr<Database> g_db;
+std::vector<std::string> g_keys;
+
+void BM_Contention(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    g_keys = MakeKeys(100000);
+    g_db = std::make_unique<Database>();
+    Fill(*g_db, g_keys);
+  }
+  uint64_t x = 0x9E3779B97F4A7C15ULL * (state.thread_index() + 1);
+  for (auto _ : state) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const std::string& k = g_keys[x % g_keys.size()];
+    LockSet locks;
+    locks.AddKey(*g_db, k);
+    locks.Lock();
+    if (x & 1) {
+      benchmark::DoNotOptimize(g_db->Find(k, 0));
+    } else {
+      g_db->Replace(g_db->FindLink(k, 0), NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    g_db.reset();
+    g_keys.clear();
+  }
+}
+BENCHMARK(BM_Contention)->ThreadRange(1, 8)->UseRealTime();
+
+}  // namespace
+}  // namespace ember

@@ -1,0 +1,517 @@
+#include "persist/aof_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/strutil.h"
+#include "persist/aof_propagate.h"
+#include "persist/file.h"
+
+namespace ember::persist {
+
+namespace {
+
+std::string Errno(std::string_view what, const std::string& path) {
+  return std::string(what) + " " + path + ": " + strerror(errno);
+}
+
+// Makes an existing file's contents durable (the rewriter may not have fsynced it).
+std::string FsyncPath(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("Can't open", path);
+  int rc = fsync(fd);
+  std::string err = rc == 0 ? "" : Errno("fsync of", path);
+  close(fd);
+  return err;
+}
+
+}  // namespace
+
+// ---- AofBatch ----
+
+void AofBatch::Note(int db) {
+  if (!segments_.empty() && segments_.back().db == db) {
+    segments_.back().end = bytes_.size();
+  } else {
+    segments_.push_back(Segment{db, bytes_.size()});
+  }
+  ++commands_;
+}
+
+void AofBatch::Add(int db, std::span<const std::string_view> args) {
+  AppendRespCommand(&bytes_, args);
+  Note(db);
+}
+
+void AofBatch::Add(int db, std::span<const std::string> args) {
+  AppendRespCommand(&bytes_, args);
+  Note(db);
+}
+
+void AofBatch::Add(int db, std::initializer_list<std::string_view> args) {
+  Add(db, std::span<const std::string_view>(args.begin(), args.size()));
+}
+
+void AofBatch::Clear() {
+  bytes_.clear();
+  segments_.clear();
+  commands_ = 0;
+}
+
+// ---- AofWriter ----
+
+AofWriter::AofWriter(const AofWriterOptions& options) : options_(options) {}
+
+std::unique_ptr<AofWriter> AofWriter::Open(const AofWriterOptions& options, std::string* error) {
+  std::unique_ptr<AofWriter> w(new AofWriter(options));
+  if (!w->Init(error)) return nullptr;
+  if (options.fsync != AofFsync::kNo)
+    w->thread_ = std::thread([p = w.get()] { p->BackgroundLoop(); });
+  return w;
+}
+
+bool AofWriter::Init(std::string* error) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (mkdir(options_.dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    *error = Errno("Can't create the AOF directory", options_.dir);
+    return false;
+  }
+  FileSystem& fs = FileSystem::Default();
+  std::string text;
+  bool not_found = false;
+  std::string err = fs.ReadFile(PathOf(AofManifestName(options_.basename)), &text, &not_found);
+  if (!err.empty()) {
+    *error = err;
+    return false;
+  }
+  AofManifest m;
+  if (not_found) {
+    // A fresh directory: an empty base (the dataset is empty) and the first incremental file.
+    m.has_base = true;
+    m.base = AofFileInfo{AofBaseName(options_.basename, 1), 1, AofFileInfo::Type::kBase};
+    std::unique_ptr<WritableFile> base;
+    err = fs.NewWritableFile(PathOf(m.base.name), &base);
+    if (err.empty()) err = base->Sync();
+    if (err.empty()) err = base->Close();
+    if (!err.empty()) {
+      *error = err;
+      return false;
+    }
+  } else if (!ParseAofManifest(text, &m, &err)) {
+    *error = err;
+    return false;
+  }
+  bool dirty = not_found;
+  if (!m.history.empty()) {
+    for (const AofFileInfo& f : m.history) fs.Remove(PathOf(f.name));
+    m.history.clear();
+    dirty = true;
+  }
+  if (m.incrs.empty()) {
+    int64_t seq = m.NextIncrSeq();
+    m.incrs.push_back(
+        AofFileInfo{AofIncrName(options_.basename, seq), seq, AofFileInfo::Type::kIncr});
+    dirty = true;
+  }
+  if (!OpenIncrLocked(m.incrs.back().name, error)) return false;
+  if (dirty && !PersistManifestLocked(m, error)) return false;
+  manifest_ = std::move(m);
+  return true;
+}
+
+AofWriter::~AofWriter() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::unique_lock<std::mutex> lk(mu_);
+  if (!failed_ && fd_ >= 0) {
+    WriteLocked();
+    if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
+  }
+  if (!failed_) FailLocked("The AOF writer is closed");  // refuses late appends
+  RunCallbacks(lk);
+  if (fd_ >= 0) close(fd_);
+}
+
+bool AofWriter::OpenIncrLocked(const std::string& name, std::string* error) {
+  std::string path = PathOf(name);
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = Errno("Can't open the append only file", path);
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    *error = Errno("Can't stat", path);
+    close(fd);
+    return false;
+  }
+  if (fd_ >= 0) close(fd_);
+  fd_ = fd;
+  file_size_ = static_cast<uint64_t>(st.st_size);
+  cur_db_ = -1;  // every incremental file starts with a SELECT
+  return true;
+}
+
+bool AofWriter::PersistManifestLocked(const AofManifest& m, std::string* error) {
+  std::string name = AofManifestName(options_.basename);
+  AtomicFileWriter w(FileSystem::Default(), PathOf(name), PathOf("temp-" + name));
+  std::string err = w.Open();
+  if (err.empty()) err = w.Append(FormatAofManifest(m));
+  if (err.empty()) err = w.Commit();
+  if (!err.empty()) {
+    *error = "Can't persist the AOF manifest: " + err;
+    return false;
+  }
+  return true;
+}
+
+uint64_t AofWriter::AppendLocked(const AofBatch& batch) {
+  if (failed_) return 0;
+  size_t start = 0;
+  for (const AofBatch::Segment& s : batch.segments_) {
+    if (s.db != cur_db_) {
+      std::string db = Int64ToString(s.db);
+      std::string_view select[] = {"SELECT", db};
+      AppendRespCommand(&pending_, std::span<const std::string_view>(select));
+      cur_db_ = s.db;
+    }
+    pending_.append(batch.bytes_, start, s.end - start);
+    start = s.end;
+  }
+  uint64_t ticket = ++appended_seq_;
+  switch (options_.fsync) {
+    case AofFsync::kAlways:
+      cv_.notify_all();  // the background thread writes and fsyncs
+      break;
+    case AofFsync::kNo:
+      WriteLocked();
+      break;
+    case AofFsync::kEverySec:
+      if (!fsync_running_) {
+        WriteLocked();
+      } else if (postponed_since_us_ == 0) {
+        postponed_since_us_ = MonotonicUs();
+      } else if (MonotonicUs() - postponed_since_us_ >= options_.max_postpone_ms * 1000) {
+        ++delayed_fsync_;
+        WriteLocked();
+      }
+      break;
+  }
+  return failed_ ? 0 : ticket;
+}
+
+uint64_t AofWriter::Append(const AofBatch& batch) {
+  std::unique_lock<std::mutex> lk(mu_);
+  uint64_t ticket = AppendLocked(batch);
+  RunCallbacks(lk);
+  return ticket;
+}
+
+void AofWriter::Append(const AofBatch& batch, Done done) {
+  std::unique_lock<std::mutex> lk(mu_);
+  uint64_t ticket = AppendLocked(batch);
+  if (ticket == 0) {
+    lk.unlock();
+    done(false);
+    return;
+  }
+  callbacks_.emplace_back(ticket, std::move(done));
+  RunCallbacks(lk);
+}
+
+bool AofWriter::Acked(uint64_t ticket) const {
+  return options_.fsync == AofFsync::kAlways ? durable_seq_ >= ticket : written_seq_ >= ticket;
+}
+
+bool AofWriter::Wait(uint64_t ticket) {
+  if (ticket == 0) return false;
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait(lk, [&] { return Acked(ticket) || failed_; });
+  return Acked(ticket);
+}
+
+bool AofWriter::WriteLocked() {
+  if (failed_) return false;
+  size_t off = 0;
+  while (off < pending_.size()) {
+    const char* p = pending_.data() + off;
+    size_t len = pending_.size() - off;
+    ssize_t n = options_.write_hook ? options_.write_hook(fd_, p, len) : write(fd_, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string err = Errno("Error writing to the append only file", IncrPathLocked());
+      // Leave the file ending on a command boundary, as loading expects.
+      if (off > 0 && ftruncate(fd_, static_cast<off_t>(file_size_)) != 0)
+        err += "; could not remove the partial write";
+      FailLocked(err);
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  file_size_ += pending_.size();
+  written_bytes_ += pending_.size();
+  pending_.clear();
+  written_seq_ = appended_seq_;
+  postponed_since_us_ = 0;
+  cv_.notify_all();
+  return true;
+}
+
+void AofWriter::FailLocked(std::string error) {
+  failed_ = true;
+  last_error_ = std::move(error);
+  cv_.notify_all();
+}
+
+bool AofWriter::FsyncUnlocked(std::unique_lock<std::mutex>& lk) {
+  cv_.wait(lk, [&] { return !fsync_running_; });
+  if (failed_) return false;
+  uint64_t target = written_seq_;
+  int fd = fd_;
+  fsync_running_ = true;
+  lk.unlock();
+  int rc = options_.fsync_hook ? options_.fsync_hook(fd) : fdatasync(fd);
+  int saved_errno = errno;
+  lk.lock();
+  fsync_running_ = false;
+  if (rc == 0) {
+    if (target > durable_seq_) durable_seq_ = target;
+    ++fsyncs_;
+  } else {
+    errno = saved_errno;
+    FailLocked(Errno("fsync error on the append only file", IncrPathLocked()));
+  }
+  cv_.notify_all();
+  return rc == 0;
+}
+
+std::vector<std::pair<AofWriter::Done, bool>> AofWriter::TakeReadyLocked() {
+  std::vector<std::pair<Done, bool>> ready;
+  while (!callbacks_.empty()) {
+    auto& [ticket, done] = callbacks_.front();
+    bool acked = Acked(ticket);
+    if (!acked && !failed_) break;
+    ready.emplace_back(std::move(done), acked);
+    callbacks_.pop_front();
+  }
+  return ready;
+}
+
+void AofWriter::RunCallbacks(std::unique_lock<std::mutex>& lk) {
+  // One thread drains at a time, so callbacks run in ticket order.
+  if (draining_) return;
+  draining_ = true;
+  for (;;) {
+    std::vector<std::pair<Done, bool>> ready = TakeReadyLocked();
+    if (ready.empty()) break;
+    lk.unlock();
+    for (auto& [done, ok] : ready) done(ok);
+    lk.lock();
+  }
+  draining_ = false;
+  cv_.notify_all();
+}
+
+void AofWriter::BackgroundLoop() {
+  std::unique_lock<std::mutex> lk(mu_);
+  const bool always = options_.fsync == AofFsync::kAlways;
+  for (;;) {
+    if (always) {
+      cv_.wait(lk, [&] {
+        return stop_ ||
+               (!failed_ && !fsync_running_ && (!pending_.empty() || written_seq_ > durable_seq_));
+      });
+    } else {
+      cv_.wait_for(lk, std::chrono::milliseconds(options_.everysec_interval_ms),
+                   [&] { return stop_; });
+    }
+    if (stop_) return;
+    if (failed_ || fsync_running_) continue;
+    if (!pending_.empty()) WriteLocked();  // kAlways: the group; kEverySec: postponed bytes
+    if (written_seq_ > durable_seq_) {
+      FsyncUnlocked(lk);
+      if (!always && !pending_.empty()) WriteLocked();  // postponed during the fsync
+    }
+    RunCallbacks(lk);
+  }
+}
+
+bool AofWriter::Sync() {
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait(lk, [&] { return !fsync_running_; });
+  WriteLocked();
+  if (!failed_ && (written_seq_ > durable_seq_ || durable_seq_ == 0)) FsyncUnlocked(lk);
+  bool ok = !failed_;
+  RunCallbacks(lk);
+  // Another thread may be running callbacks: when it stops, every acknowledged one has run.
+  cv_.wait(lk, [&] { return !draining_; });
+  return ok;
+}
+
+bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error) {
+  std::unique_lock<std::mutex> lk(mu_);
+  if (rewrite_in_progress_) {
+    *error = "Background append only file rewriting already in progress";
+    return false;
+  }
+  cv_.wait(lk, [&] { return !fsync_running_; });
+  // Close the current incremental file durably: it must hold every write before the switch.
+  // The fsync runs with the lock held (appenders wait for one fsync, once per rewrite): an
+  // append in between would be encoded against the old file's current database and could
+  // land in the new file without its SELECT.
+  if (!WriteLocked()) {
+    *error = last_error_;
+    return false;
+  }
+  if (written_seq_ > durable_seq_) {
+    if ((options_.fsync_hook ? options_.fsync_hook(fd_) : fdatasync(fd_)) != 0) {
+      FailLocked(Errno("fsync error on the append only file", IncrPathLocked()));
+      *error = last_error_;
+      return false;
+    }
+    durable_seq_ = written_seq_;
+    ++fsyncs_;
+    cv_.notify_all();
+  }
+  AofManifest m = manifest_;
+  int64_t seq = m.NextIncrSeq();
+  std::string name = AofIncrName(options_.basename, seq);
+  m.incrs.push_back(AofFileInfo{name, seq, AofFileInfo::Type::kIncr});
+  int old_fd = fd_;
+  uint64_t old_size = file_size_;
+  int old_db = cur_db_;
+  fd_ = -1;
+  if (!OpenIncrLocked(name, error)) {
+    fd_ = old_fd;
+    return false;
+  }
+  if (!PersistManifestLocked(m, error)) {
+    close(fd_);
+    unlink(PathOf(name).c_str());
+    fd_ = old_fd;
+    file_size_ = old_size;
+    cur_db_ = old_db;
+    return false;
+  }
+  close(old_fd);
+  manifest_ = std::move(m);
+  plan->base_seq = manifest_.NextBaseSeq();
+  plan->base_name = AofBaseName(options_.basename, plan->base_seq);
+  plan->temp_base_path = PathOf("temp-rewriteaof-" + std::to_string(plan->base_seq) + ".aof");
+  plan->first_incr_seq = seq;
+  rewrite_in_progress_ = true;
+  RunCallbacks(lk);
+  return true;
+}
+
+bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
+  FileSystem& fs = FileSystem::Default();
+  // The new base gets its final name before the manifest refers to it; until the manifest
+  // is replaced it is an unreferenced file, and the old set stays the loadable one.
+  std::string err = FsyncPath(plan.temp_base_path);
+  if (err.empty()) err = fs.Rename(plan.temp_base_path, PathOf(plan.base_name));
+  std::unique_lock<std::mutex> lk(mu_);
+  if (!rewrite_in_progress_) {
+    *error = "No AOF rewrite in progress";
+    return false;
+  }
+  if (!err.empty()) {
+    *error = err;
+    rewrite_in_progress_ = false;
+    return false;
+  }
+  AofManifest m = manifest_;
+  m.history.clear();
+  if (m.has_base)
+    m.history.push_back(AofFileInfo{m.base.name, m.base.seq, AofFileInfo::Type::kHistory});
+  std::vector<AofFileInfo> kept;
+  for (const AofFileInfo& f : m.incrs) {
+    if (f.seq >= plan.first_incr_seq) {
+      kept.push_back(f);
+    } else {
+      m.history.push_back(AofFileInfo{f.name, f.seq, AofFileInfo::Type::kHistory});
+    }
+  }
+  m.incrs = std::move(kept);
+  m.has_base = true;
+  m.base = AofFileInfo{plan.base_name, plan.base_seq, AofFileInfo::Type::kBase};
+  rewrite_in_progress_ = false;
+  if (!PersistManifestLocked(m, error)) return false;
+  // The switch is durable; the superseded files are history. Delete them, then drop them
+  // from the manifest (a crash in between leaves them listed as history: deleted at Open).
+  for (const AofFileInfo& f : m.history) fs.Remove(PathOf(f.name));
+  m.history.clear();
+  std::string ignored;
+  PersistManifestLocked(m, &ignored);
+  manifest_ = std::move(m);
+  return true;
+}
+
+void AofWriter::AbortRewrite(const RewritePlan& plan) {
+  FileSystem::Default().Remove(plan.temp_base_path);
+  std::lock_guard<std::mutex> lk(mu_);
+  rewrite_in_progress_ = false;
+}
+
+AofWriter::Stats AofWriter::stats() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  Stats s;
+  s.delayed_fsync = delayed_fsync_;
+  s.fsyncs = fsyncs_;
+  s.written_bytes = written_bytes_;
+  s.current_size = file_size_;
+  s.failed = failed_;
+  s.last_error = last_error_;
+  s.rewrite_in_progress = rewrite_in_progress_;
+  return s;
+}
+
+AofManifest AofWriter::manifest() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return manifest_;
+}
+
+std::string AofWriter::CurrentIncrPath() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return IncrPathLocked();
+}
+
+std::string AofWriter::IncrPathLocked() const {
+  return manifest_.incrs.empty() ? options_.dir : PathOf(manifest_.incrs.back().name);
+}
+
+std::string UpgradeSingleFileAof(const std::string& dir, const std::string& appenddirname,
+                                 const std::string& appendfilename) {
+  std::string old_path = dir + "/" + appendfilename;
+  std::string aof_dir = dir + "/" + appenddirname;
+  if (mkdir(aof_dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return Errno("Can't create the AOF directory", aof_dir);
+  std::string new_path = aof_dir + "/" + appendfilename;
+  unlink(new_path.c_str());  // a link left by an interrupted upgrade
+  if (link(old_path.c_str(), new_path.c_str()) != 0) return Errno("Can't link", old_path);
+  std::string err = FsyncPath(old_path);
+  if (!err.empty()) return err;
+  AofManifest m;
+  m.has_base = true;
+  m.base = AofFileInfo{appendfilename, 1, AofFileInfo::Type::kBase};
+  std::string name = AofManifestName(appendfilename);
+  AtomicFileWriter w(FileSystem::Default(), aof_dir + "/" + name, aof_dir + "/temp-" + name);
+  err = w.Open();
+  if (err.empty()) err = w.Append(FormatAofManifest(m));
+  if (err.empty()) err = w.Commit();  // fsyncs the directory: the link is durable too
+  if (!err.empty()) return "Can't persist the AOF manifest: " + err;
+  // The manifest now wins over the single file; removing it is only tidying.
+  return FileSystem::Default().Remove(old_path);
+}
+
+}  // namespace ember::persist

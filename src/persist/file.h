@@ -1,0 +1,59 @@
+// The file-system interface persistence goes through, so tests can inject faults (a full
+// disk, a failed fsync, a crash between write and rename) without root or real disks.
+// Errors are returned as human-readable strings ("" = success), ready for a log line.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ember::persist {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual std::string Append(std::string_view data) = 0;
+  // Flushes to stable storage (fsync).
+  virtual std::string Sync() = 0;
+  virtual std::string Close() = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Creates or truncates `path` for writing.
+  virtual std::string NewWritableFile(const std::string& path,
+                                      std::unique_ptr<WritableFile>* out) = 0;
+  // Atomically replaces `to` by `from` and makes the rename durable (fsync of the directory).
+  virtual std::string Rename(const std::string& from, const std::string& to) = 0;
+  virtual std::string Remove(const std::string& path) = 0;
+  // Reads the whole file. *not_found is set (and "" returned) when it does not exist.
+  virtual std::string ReadFile(const std::string& path, std::string* out, bool* not_found) = 0;
+
+  // The real (POSIX) file system; lives for the whole program.
+  static FileSystem& Default();
+};
+
+// Streams a file into place the crash-safe way: writes to a temporary name next to `path`,
+// fsyncs, then renames over `path`. Until Commit succeeds `path` keeps its old contents;
+// on failure (or destruction without Commit) the temporary file is removed.
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter(FileSystem& fs, std::string path, std::string temp_path);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  std::string Open();
+  std::string Append(std::string_view data);
+  std::string Commit();  // fsync, close, rename
+
+ private:
+  void Abandon();
+  FileSystem& fs_;
+  std::string path_, temp_path_;
+  std::unique_ptr<WritableFile> file_;
+  bool committed_ = false;
+};
+
+}  // namespace ember::persist

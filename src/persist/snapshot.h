@@ -1,0 +1,44 @@
+// Whole-keyspace snapshots: SAVE writes the keyspace as an RDB file, start-up loads one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "persist/file.h"
+#include "persist/rdb_reader.h"
+#include "persist/rdb_writer.h"
+#include "store/database.h"
+
+namespace ember::persist {
+
+struct SnapshotOptions {
+  RdbWriteOptions rdb;
+  std::string redis_version = "7.0.15";  // the redis-ver AUX field
+  int64_t ctime_s = 0;                   // creation time (AUX ctime)
+  uint64_t used_mem = 0;                 // AUX used-mem
+  // False in a forked BGSAVE child: its copy of the keyspace is private and the partition
+  // locks were taken (and stay held in the copy) by the thread that forked.
+  bool lock_partitions = true;
+};
+
+struct SnapshotStats {
+  uint64_t keys = 0;
+  uint64_t bytes = 0;
+};
+
+// Writes every live key of `ks` to `path` via a temporary file in the same directory,
+// fsynced and renamed into place (the old file survives any failure). Each database is a
+// point-in-time image: all its partitions are locked while it is serialised into memory, and
+// the file is written after the locks are released. Call with no partition lock held.
+// temp_path: the temporary file ("" = temp-<pid>.rdb next to path).
+std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
+                         const SnapshotOptions& opts, int64_t now_ms, SnapshotStats* stats,
+                         const std::string& temp_path = "");
+
+// Loads `path` into a fresh keyspace of `num_dbs` databases. "" with *out null when the file
+// does not exist; "" with *out set on success; the error otherwise (nothing loaded).
+std::string LoadSnapshot(FileSystem& fs, const std::string& path, int num_dbs, int64_t now_ms,
+                         std::unique_ptr<Keyspace>* out, RdbLoadInfo* info);
+
+}  // namespace ember::persist

@@ -1,0 +1,340 @@
+"""RDB snapshot interoperability between Ember and redis-server 7.0.
+
+redis-server writes a dump.rdb with strings of every encoding and Ember loads it; Ember
+SAVEs and redis-server loads the result; corrupt or unsupported files stop Ember's start-up
+with exit code 1 and a message. Skipped unless the binary under test is Ember.
+"""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+import redis
+
+import resp
+from conftest import free_port, run_server_cmd
+
+pytestmark = pytest.mark.ember_only
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisProcess:
+    """A real redis-server started by this module (stopped by PID only)."""
+
+    def __init__(self, tmpdir, extra=()):
+        self.port = free_port()
+        self.dir = str(tmpdir)
+        self.log_path = os.path.join(self.dir, "redis-%d.log" % self.port)
+        argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+                "--save", "", "--appendonly", "no", "--logfile", self.log_path] + list(extra)
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, cwd=self.dir)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client().ping()
+                return
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("redis-server did not start:\n" + self.log())
+                time.sleep(0.05)
+
+    def client(self, db=0):
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=10)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_factory():
+    started = []
+
+    def start(tmpdir, extra=()):
+        p = RedisProcess(tmpdir, extra)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+def dataset():
+    """{db: {key: (value, ttl_ms or None)}} covering every string encoding."""
+    rnd = random.Random(42)
+    noise = bytes(rnd.getrandbits(8) for _ in range(5000))
+    values = [b"0", b"1", b"-1", b"127", b"-128", b"128", b"-129", b"255", b"32767", b"-32768",
+              b"32768", b"-40000", b"2147483647", b"-2147483648", b"2147483648",
+              b"-2147483649", b"9223372036854775807", b"-9223372036854775808",
+              b"99999999999999999999", b"007", b"+5", b"-0", b" 1", b"1.5", b"1e3", b"",
+              b"v", b"hello world", b"x" * 20, b"y" * 21, noise[:21], b"a" * 1000,
+              b"abc" * 4000, noise, b"bin\x00ary\xff\x00", b"\x00" * 100,
+              (b"pattern-%d-" * 50) % tuple(range(50))]
+    data = {}
+    for db in (0, 1, 7, 15):
+        keys = {}
+        for i, v in enumerate(values):
+            if (i + db) % 5 == 0:
+                continue  # not every key in every database
+            ttl = 3_600_000 + i * 1000 if (i + db) % 3 == 0 else None
+            keys[b"db%d:key:%d" % (db, i)] = (v, ttl)
+        keys[b"bin\x00key\xff%d" % db] = (b"value", None)
+        keys[b"k" * 300] = (b"long key", 86_400_000)
+        data[db] = keys
+    return data
+
+
+def populate(make_client, data):
+    for db, keys in data.items():
+        c = make_client(db)
+        for k, (v, ttl) in keys.items():
+            if ttl is None:
+                c.set(k, v)
+            else:
+                c.set(k, v, px=ttl)
+
+
+def snapshot_of(make_client, dbs=range(16)):
+    """{db: {key: (value, pexpiretime)}} read back from a server."""
+    out = {}
+    for db in dbs:
+        c = make_client(db)
+        keys = {}
+        for k in c.scan_iter(count=1000):
+            keys[k] = (c.get(k), c.execute_command("PEXPIRETIME", k))
+        if keys:
+            out[db] = keys
+    return out
+
+
+def ember_client_factory(srv):
+    return lambda db: srv.client(db=db)
+
+
+def test_redis_dump_loads_in_ember(tmp_path, redis_factory, server):
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    rs = redis_factory(rdir)
+    data = dataset()
+    populate(rs.client, data)
+    assert rs.client().save()
+    expected = snapshot_of(rs.client)
+    assert sum(len(v) for v in expected.values()) == sum(len(v) for v in data.values())
+    edir = tmp_path / "ember"
+    edir.mkdir()
+    shutil.copy(rdir / "dump.rdb", edir / "dump.rdb")
+    srv = server.start(tmpdir=str(edir))
+    got = snapshot_of(ember_client_factory(srv))
+    assert got == expected
+    # Integers are int-encoded again, long strings raw, as Redis would have them.
+    c = srv.client()
+    assert c.object("encoding", b"db0:key:1") == b"int"
+    assert c.object("encoding", b"db0:key:31") == b"raw"
+    assert "DB loaded from disk" in srv.log()
+
+
+def test_ember_dump_loads_in_redis(tmp_path, redis_factory, server):
+    edir = tmp_path / "ember"
+    edir.mkdir()
+    srv = server.start(tmpdir=str(edir))
+    data = dataset()
+    populate(ember_client_factory(srv), data)
+    c = srv.client()
+    c.incr(b"counter")
+    c.append(b"appended", b"x" * 30)
+    expected = snapshot_of(ember_client_factory(srv))
+    assert c.save()
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    shutil.copy(edir / "dump.rdb", rdir / "dump.rdb")
+    rs = redis_factory(rdir)
+    assert snapshot_of(rs.client) == expected
+    assert "DB loaded from disk" in rs.log()
+
+
+@pytest.mark.parametrize("compression", ["yes", "no"])
+def test_ember_save_restart_roundtrip(tmp_path, server, compression):
+    d = str(tmp_path)
+    srv = server.start(["--rdbcompression", compression], tmpdir=d)
+    data = dataset()
+    populate(ember_client_factory(srv), data)
+    expected = snapshot_of(ember_client_factory(srv))
+    c = srv.client()
+    before = c.lastsave()
+    info = c.info("persistence")
+    assert info["rdb_changes_since_last_save"] > 0
+    assert c.save()
+    info = c.info("persistence")
+    assert info["rdb_changes_since_last_save"] == 0
+    assert info["rdb_saves"] == 1
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert c.lastsave() >= before
+    assert not [f for f in os.listdir(d) if f.startswith("temp-")]
+    assert srv.stop() == 0
+    srv2 = server.start(tmpdir=d)
+    assert snapshot_of(ember_client_factory(srv2)) == expected
+
+
+def test_shutdown_save_and_sigterm_with_save_points(tmp_path, server):
+    d = str(tmp_path)
+    srv = server.start(tmpdir=d)
+    srv.client().set("a", "1")
+    try:
+        srv.client().shutdown(save=True)
+    except redis.ConnectionError:
+        pass
+    assert srv.wait_exit() == 0
+    srv2 = server.start(["--save", "3600 1"], tmpdir=d)
+    assert srv2.client().get("a") == b"1"
+    srv2.client().set("b", "2")
+    assert srv2.stop() == 0  # SIGTERM with save points: saves first
+    srv3 = server.start(tmpdir=d)
+    assert srv3.client().mget("a", "b") == [b"1", b"2"]
+    srv3.client().set("c", "3")
+    assert srv3.stop() == 0  # no save points: nothing saved
+    srv4 = server.start(tmpdir=d)
+    assert srv4.client().get("c") is None
+
+
+def test_no_dump_file_starts_empty(tmp_path, server):
+    srv = server.start(tmpdir=str(tmp_path))
+    assert srv.client().dbsize() == 0
+    assert not os.path.exists(tmp_path / "dump.rdb")
+
+
+def test_dbfilename_is_used(tmp_path, server):
+    d = str(tmp_path)
+    srv = server.start(["--dbfilename", "other.rdb"], tmpdir=d)
+    srv.client().set("k", "v")
+    assert srv.client().save()
+    assert os.path.exists(tmp_path / "other.rdb")
+    assert not os.path.exists(tmp_path / "dump.rdb")
+
+
+def _start_fails(tmp_path, content, needle):
+    (tmp_path / "dump.rdb").write_bytes(content)
+    p = run_server_cmd(["--port", free_port(), "--bind", "127.0.0.1", "--dir", tmp_path])
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    assert p.returncode == 1, out
+    assert needle in out, out
+    return out
+
+
+@pytest.fixture
+def good_dump(tmp_path, redis_factory):
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    rs = redis_factory(rdir)
+    populate(rs.client, {0: {b"key%d" % i: (b"value-%d" % i * 5, None) for i in range(50)}})
+    assert rs.client().save()
+    return (rdir / "dump.rdb").read_bytes()
+
+
+def test_truncated_dump_stops_startup(tmp_path, good_dump):
+    for cut in (5, 9, 30, len(good_dump) // 2, len(good_dump) - 1):
+        _start_fails(tmp_path, good_dump[:cut], "Fatal error loading the DB")
+
+
+def test_corrupt_dumps_stop_startup(tmp_path, good_dump):
+    _start_fails(tmp_path, b"this is not an rdb file", "Wrong signature")
+    _start_fails(tmp_path, b"REDIS0011" + good_dump[9:], "Can't handle RDB format version")
+    bad = bytearray(good_dump)
+    i = bad.index(b"value-1")
+    bad[i] ^= 0x20
+    _start_fails(tmp_path, bytes(bad), "Wrong RDB checksum")
+
+
+def test_unsupported_type_is_refused_by_name(tmp_path, redis_factory):
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    rs = redis_factory(rdir)
+    rs.client().rpush("mylist", "a", "b")
+    assert rs.client().save()
+    out = _start_fails(tmp_path, (rdir / "dump.rdb").read_bytes(), "'mylist'")
+    assert "list" in out and "not supported" in out
+
+
+def _wait_bgsave_done(c, timeout=10):
+    deadline = time.monotonic() + timeout
+    while c.info("persistence")["rdb_bgsave_in_progress"]:
+        assert time.monotonic() < deadline, "BGSAVE did not finish"
+        time.sleep(0.02)
+
+
+def test_bgsave_writes_a_snapshot(tmp_path, server, redis_factory):
+    d = tmp_path / "ember"
+    d.mkdir()
+    srv = server.start(tmpdir=str(d))
+    data = dataset()
+    populate(ember_client_factory(srv), data)
+    expected = snapshot_of(ember_client_factory(srv))
+    c = srv.client()
+    assert srv.conn().call("BGSAVE") == b"Background saving started"
+    # Writes after the fork are not in the file.
+    c.set(b"after-fork", b"x")
+    _wait_bgsave_done(c)
+    info = c.info("persistence")
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert info["rdb_saves"] == 1
+    assert info["rdb_last_bgsave_time_sec"] >= 0
+    assert info["rdb_current_bgsave_time_sec"] == -1
+    assert "Background saving terminated with success" in srv.log()
+    assert not [f for f in os.listdir(d) if f.startswith("temp-")]
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    shutil.copy(d / "dump.rdb", rdir / "dump.rdb")
+    rs = redis_factory(rdir)
+    assert snapshot_of(rs.client) == expected
+
+
+def test_bgsave_arguments(server):
+    srv = server.start()
+    c = srv.client()
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        c.execute_command("BGSAVE", "NOW")
+    assert srv.conn().call("BGSAVE", "SCHEDULE") in (b"Background saving started",
+                                                    b"Background saving scheduled")
+    _wait_bgsave_done(c)
+    assert c.save()
+
+
+def test_bgsave_while_one_runs(server):
+    srv = server.start()
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "200000")
+    conn = srv.conn()
+    assert conn.call("BGSAVE") == b"Background saving started"
+    second = conn.call("BGSAVE")
+    in_progress = c.info("persistence")["rdb_bgsave_in_progress"]
+    if isinstance(second, resp.Error):
+        assert b"Background save already in progress" in second
+    else:
+        assert second == b"Background saving started" and not in_progress
+    save = conn.call("SAVE")
+    assert save == b"OK" or b"Background save already in progress" in save
+    scheduled = conn.call("BGSAVE", "SCHEDULE")
+    assert scheduled in (b"Background saving started", b"Background saving scheduled")
+    deadline = time.monotonic() + 20
+    while True:
+        info = c.info("persistence")
+        if not info["rdb_bgsave_in_progress"] and info["rdb_saves"] >= 2:
+            break
+        assert time.monotonic() < deadline, info
+        time.sleep(0.05)
+    assert info["rdb_last_bgsave_status"] == "ok"
