@@ -20,6 +20,7 @@
 #include "client/cli_options.h"
 #include "client/command_help.h"
 #include "client/connection.h"
+#include "client/udp_transport.h"
 #include "client/format.h"
 #include "client/reply.h"
 #include "client/session.h"
@@ -439,7 +440,18 @@ int Main(int argc, char** argv) {
   const bool tty_out = isatty(STDOUT_FILENO);
   const OutputMode mode = opts.raw.value_or(!tty_out) ? OutputMode::kRaw : OutputMode::kTty;
   SessionSettings settings{opts.user, opts.password, opts.resp3, opts.db};
-  Session session(std::make_unique<TcpTransport>(opts.host, opts.port), settings);
+  std::unique_ptr<Transport> transport;
+  if (opts.udp) {
+    // UDP requests carry no connection state: AUTH, SELECT and HELLO would be refused.
+    if (opts.password || opts.db != 0 || opts.resp3 || opts.pipe) {
+      std::fprintf(stderr, "--udp cannot be combined with -a/--user/--pass, -n, -3 or --pipe\n");
+      return 1;
+    }
+    transport = std::make_unique<UdpTransport>(opts.host, opts.port);
+  } else {
+    transport = std::make_unique<TcpTransport>(opts.host, opts.port);
+  }
+  Session session(std::move(transport), settings);
 
   // Like redis-cli: push messages are shown on a terminal only.
   if (tty_out)

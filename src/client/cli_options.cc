@@ -151,6 +151,8 @@ bool ParseCliOptions(const std::vector<std::string>& args, CliOptions* opts, std
       opts->latency = true;
     } else if (a == "--stat") {
       opts->stat = true;
+    } else if (a == "--udp") {
+      opts->udp = true;
     } else if (a == "--help") {
       opts->help = true;
     } else if (a == "-v" || a == "--version") {
@@ -183,6 +185,8 @@ std::string CliUsage() {
          "  --raw              Use raw formatting for replies (default when STDOUT is\n"
          "                     not a tty).\n"
          "  --no-raw           Force formatted output even when STDOUT is not a tty.\n"
+         "  --udp              Send each command as one datagram to the server's UDP port\n"
+         "                     (-p; the server needs --udp-port). Stateless: no -a, -n, -3.\n"
          "  --pipe             Transfer raw Redis protocol from stdin to server.\n"
          "  --latency          Enter a special mode continuously sampling latency.\n"
          "  --stat             Print rolling stats about server: mem, clients, ...\n"

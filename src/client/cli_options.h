@@ -25,6 +25,7 @@ struct CliOptions {
   bool pipe = false;
   bool latency = false;
   bool stat = false;
+  bool udp = false;  // --udp: talk to the server's UDP port (stateless, one datagram each)
   bool help = false;
   bool version = false;
   std::vector<std::string> command;  // what is left: a one-shot command

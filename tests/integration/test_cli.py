@@ -485,3 +485,29 @@ def test_starts_when_server_is_down_and_ctrl_c_exits(tmux_cli):
     t.wait_for("not connected> PIN")  # echoed by the line editor: Ctrl-C is a key now
     t.send("C-c")
     t.wait_for("\nEXITED 0")
+
+
+def test_udp_transport(server):
+    """--udp sends each command as one datagram to the server's UDP port (same number as TCP)."""
+    from conftest import free_port
+    port = free_port()
+    u = server.start(["--udp-port", str(port)], port=port)
+    base = [EMBER_CLI, "-h", "127.0.0.1", "-p", str(port), "--udp"]
+    out = subprocess.run(base + ["SET", "ukey", "41"], stdout=subprocess.PIPE, timeout=10)
+    assert out.returncode == 0 and out.stdout == b"OK\n"
+    out = subprocess.run(base + ["INCR", "ukey"], stdout=subprocess.PIPE, timeout=10)
+    assert out.stdout == b"42\n"
+    # The same key over TCP: one keyspace.
+    out = subprocess.run([EMBER_CLI, "-p", str(u.port), "GET", "ukey"], stdout=subprocess.PIPE,
+                         timeout=10)
+    assert out.stdout == b"42\n"
+    # Connection-state commands are refused over UDP with a clear error and a failing status.
+    out = subprocess.run(base + ["SELECT", "1"], stdout=subprocess.PIPE, timeout=10)
+    assert out.returncode == 1 and b"use TCP" in out.stdout
+    # Stateful options are refused up front.
+    out = subprocess.run(base + ["-n", "2", "PING"], stderr=subprocess.PIPE, timeout=10)
+    assert out.returncode == 1 and b"--udp cannot be combined" in out.stderr
+    # Nothing listening: a clear error, not a hang.
+    out = subprocess.run([EMBER_CLI, "-p", str(free_port()), "--udp", "PING"],
+                         stderr=subprocess.PIPE, timeout=10)
+    assert out.returncode == 1 and out.stderr
