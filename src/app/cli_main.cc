@@ -15,15 +15,16 @@
 #include <thread>
 #include <vector>
 
+#include "app/embedded_transport.h"
 #include "base/strutil.h"
 #include "base/version.h"
 #include "client/cli_options.h"
 #include "client/command_help.h"
 #include "client/connection.h"
-#include "client/udp_transport.h"
 #include "client/format.h"
 #include "client/reply.h"
 #include "client/session.h"
+#include "client/udp_transport.h"
 #include "resp/parser.h"
 
 #ifdef EMBER_HAVE_LIBEDIT
@@ -441,7 +442,9 @@ int Main(int argc, char** argv) {
   const OutputMode mode = opts.raw.value_or(!tty_out) ? OutputMode::kRaw : OutputMode::kTty;
   SessionSettings settings{opts.user, opts.password, opts.resp3, opts.db};
   std::unique_ptr<Transport> transport;
-  if (opts.udp) {
+  if (opts.embedded) {
+    transport = std::make_unique<EmbeddedTransport>(opts.dir);
+  } else if (opts.udp) {
     // UDP requests carry no connection state: AUTH, SELECT and HELLO would be refused.
     if (opts.password || opts.db != 0 || opts.resp3 || opts.pipe) {
       std::fprintf(stderr, "--udp cannot be combined with -a/--user/--pass, -n, -3 or --pipe\n");

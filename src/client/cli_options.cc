@@ -153,6 +153,10 @@ bool ParseCliOptions(const std::vector<std::string>& args, CliOptions* opts, std
       opts->stat = true;
     } else if (a == "--udp") {
       opts->udp = true;
+    } else if (a == "--embedded") {
+      opts->embedded = true;
+    } else if (a == "--dir" && value(a, &v)) {
+      opts->dir = v;
     } else if (a == "--help") {
       opts->help = true;
     } else if (a == "-v" || a == "--version") {
@@ -185,6 +189,9 @@ std::string CliUsage() {
          "  --raw              Use raw formatting for replies (default when STDOUT is\n"
          "                     not a tty).\n"
          "  --no-raw           Force formatted output even when STDOUT is not a tty.\n"
+         "  --embedded         Run the engine in this process: no server, no socket.\n"
+         "  --dir <path>       With --embedded: data directory; its dump.rdb is loaded at\n"
+         "                     start and saved at exit (ember-server can then use it).\n"
          "  --udp              Send each command as one datagram to the server's UDP port\n"
          "                     (-p; the server needs --udp-port). Stateless: no -a, -n, -3.\n"
          "  --pipe             Transfer raw Redis protocol from stdin to server.\n"

@@ -25,7 +25,10 @@ struct CliOptions {
   bool pipe = false;
   bool latency = false;
   bool stat = false;
-  bool udp = false;  // --udp: talk to the server's UDP port (stateless, one datagram each)
+  bool udp = false;
+  bool embedded = false;  // --embedded: run the engine in-process, no server
+  std::string dir;  // --dir with --embedded: data directory (snapshot loaded and saved)  // --udp:
+                    // talk to the server's UDP port (stateless, one datagram each)
   bool help = false;
   bool version = false;
   std::vector<std::string> command;  // what is left: a one-shot command

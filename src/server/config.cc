@@ -347,8 +347,8 @@ struct DirectiveBuilder {
 
   static Directive Save() {
     Directive d = Base("save", DirectiveType::kSpecial, "", true,
-                       "snapshot schedule, pairs of <seconds> <changes> (for now only "
-                       "shutdown honours it: no periodic saves yet)");
+                       "snapshot schedule, pairs of <seconds> <changes>: BGSAVE after <changes> "
+                       "writes within <seconds>");
     d.multi_word = true;
     d.set = [](Config& c, const std::vector<std::string>& a) -> std::string {
       std::vector<std::string> words = SplitWords(a);

@@ -191,6 +191,7 @@ void Server::CronLoop() {
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
     SampleInstantMetrics();
     ReapBackgroundSave(false);
+    MaybeScheduledSave();
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -491,6 +492,28 @@ void Server::ReapBackgroundSave(bool kill_child) {
     bool scheduled;
     std::string err = BackgroundSave(false, &scheduled);
     if (!err.empty()) LogWarning(err);
+  }
+}
+
+void Server::MaybeScheduledSave() {
+  if (bgsave_in_progress()) return;
+  std::vector<std::string> points = config_->save();
+  if (points.empty()) return;
+  int64_t now_ms = clock_->NowMs();
+  if (!rdb_last_save_ok.load() && now_ms - bgsave_last_try_ms_ < 5000) return;
+  uint64_t changes = dirty.load();
+  int64_t since_s = now_ms / 1000 - lastsave_s.load();
+  for (size_t i = 0; i + 1 < points.size(); i += 2) {
+    int64_t seconds = 0, min_changes = 0;
+    if (!ParseInt64(points[i], &seconds) || !ParseInt64(points[i + 1], &min_changes)) continue;
+    if (changes >= static_cast<uint64_t>(min_changes) && since_s >= seconds) {
+      LogNotice(points[i + 1] + " changes in " + points[i] + " seconds. Saving...");
+      bgsave_last_try_ms_ = now_ms;
+      bool scheduled;
+      std::string err = BackgroundSave(false, &scheduled);
+      if (!err.empty()) LogWarning(err);
+      return;
+    }
   }
 }
 

@@ -170,6 +170,9 @@ class Server final : public cmd::ServerApi {
   bool bgsave_in_progress() const { return bgsave_child_.load() > 0; }
   // Cron: collects a finished child (or with kill, stops a running one: shutdown).
   void ReapBackgroundSave(bool kill_child);
+  // Cron: starts a BGSAVE when a `save <seconds> <changes>` point is reached (after a failed
+  // one, not before 5 seconds have passed, as Redis does).
+  void MaybeScheduledSave();
   std::atomic<int64_t> rdb_last_bgsave_time_s{-1};
   std::atomic<int64_t> bgsave_start_ms{0};
   std::atomic<bool> rdb_last_save_ok{true};
@@ -181,6 +184,7 @@ class Server final : public cmd::ServerApi {
   std::atomic<int> bgsave_child_{-1};
   std::atomic<bool> bgsave_scheduled_{false};
   uint64_t bgsave_dirty_ = 0;  // `dirty` when the child was forked
+  int64_t bgsave_last_try_ms_ = 0;  // cron thread only
 
  public:
   // INFO support (info.cc). Every error reply goes through CountErrorReply ("-CODE msg" or

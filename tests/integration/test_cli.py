@@ -511,3 +511,22 @@ def test_udp_transport(server):
     out = subprocess.run([EMBER_CLI, "-p", str(free_port()), "--udp", "PING"],
                          stderr=subprocess.PIPE, timeout=10)
     assert out.returncode == 1 and out.stderr
+
+
+def test_embedded_mode_and_shared_data_directory(server, tmp_path):
+    """--embedded runs the engine in-process; with --dir its data is ember-server's too."""
+    out = subprocess.run([EMBER_CLI, "--embedded"], input=b"SET a 1\nINCR a\nGET a\n",
+                         stdout=subprocess.PIPE, timeout=20)
+    assert out.returncode == 0 and out.stdout == b"OK\n2\n2\n"
+    d = str(tmp_path)
+    out = subprocess.run([EMBER_CLI, "--embedded", "--dir", d, "SET", "shared", "value"],
+                         stdout=subprocess.PIPE, timeout=20)
+    assert out.stdout == b"OK\n"
+    out = subprocess.run([EMBER_CLI, "--embedded", "--dir", d, "GET", "shared"],
+                         stdout=subprocess.PIPE, timeout=20)
+    assert out.stdout == b"value\n"
+    # The server started on that directory finds what the embedded session wrote.
+    srv = server.start(tmpdir=d)
+    out = subprocess.run([EMBER_CLI, "-p", str(srv.port), "GET", "shared"], stdout=subprocess.PIPE,
+                         timeout=10)
+    assert out.stdout == b"value\n"

@@ -10,6 +10,7 @@ import random
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -338,3 +339,61 @@ def test_bgsave_while_one_runs(server):
         assert time.monotonic() < deadline, info
         time.sleep(0.05)
     assert info["rdb_last_bgsave_status"] == "ok"
+
+
+@pytest.mark.parametrize("command", ["SAVE", "BGSAVE"])
+def test_snapshot_is_point_in_time(tmp_path, server, command):
+    """MSETs of key pairs run while snapshots are taken: every pair is equal in the file."""
+    d = str(tmp_path)
+    srv = server.start(tmpdir=d)
+    pairs = 50
+    stop = threading.Event()
+
+    def writer():
+        c = srv.client()
+        n = 0
+        while not stop.is_set():
+            n += 1
+            i = n % pairs
+            c.mset({"a:%d" % i: n, "b:%d" % i: n})
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        c = srv.client()
+        for _ in range(5):
+            reply = srv.conn().call(command)
+            assert reply in (b"OK", b"Background saving started"), reply
+            _wait_bgsave_done(c)
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert c.info("persistence")["rdb_saves"] == 5
+    assert srv.stop() == 0
+    srv2 = server.start(tmpdir=d)
+    c2 = srv2.client()
+    for i in range(pairs):
+        assert c2.get("a:%d" % i) == c2.get("b:%d" % i)
+
+
+def test_save_points_trigger_bgsave(tmp_path, server):
+    d = str(tmp_path)
+    srv = server.start(["--save", "1 2"], tmpdir=d)
+    c = srv.client()
+    c.set("one", "1")
+    time.sleep(1.5)
+    assert c.info("persistence")["rdb_saves"] == 0  # one change: below the point
+    c.set("two", "2")
+    deadline = time.monotonic() + 10
+    while c.info("persistence")["rdb_saves"] < 1:
+        assert time.monotonic() < deadline, srv.log()
+        time.sleep(0.05)
+    _wait_bgsave_done(c)
+    assert c.info("persistence")["rdb_changes_since_last_save"] == 0
+    assert "2 changes in 1 seconds. Saving..." in srv.log()
+    srv.kill()  # no final save: the file is the one the save point wrote
+    srv2 = server.start(tmpdir=d)
+    assert srv2.client().mget("one", "two") == [b"1", b"2"]
