@@ -35,15 +35,16 @@ Server::~Server() {
     w->Stop();
     w->Join();
   }
-  workers_.clear();
+  // The cron reads the workers' statistics: it must be gone before they are.
+  if (cron_.joinable()) cron_.join();
   {
     std::lock_guard lk(bg_mu_);
     bg_stop_ = true;
   }
   bg_cv_.notify_all();
-  if (cron_.joinable()) cron_.join();
   ReapBackgroundSave(true);
   if (background_.joinable()) background_.join();
+  workers_.clear();
 }
 
 std::string Server::Start() {
