@@ -9,8 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static ember::resp::ParserLimits limits{.max_bulk_len = 1 << 20, .max_multibulk_len = 1 << 16,
-                                          .max_inline_len = 4096};
+  static ember::resp::ParserLimits limits{
+      .max_bulk_len = 1 << 20, .max_multibulk_len = 1 << 16, .max_inline_len = 4096};
   size_t split = data[0] % (size + 1);
   std::string buf(reinterpret_cast<const char*>(data) + 1, size - 1);
   ember::resp::RequestParser p(&limits);

@@ -37,6 +37,13 @@ node_run() {
   (cd tests/node && EMBER_BIN="$ROOT/build/ember-server" node --test)
 }
 
+# Formatting (.clang-format: Google style, 100 columns).
+format_check() {
+  git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'bench/*.cc' 'examples/*.cc' 'include/*.h' |
+    xargs clang-format --dry-run --Werror
+}
+command -v clang-format >/dev/null && [ -d .git ] && stage "clang-format check" format_check
+
 # Release.
 stage "build (release)" configure build -DCMAKE_BUILD_TYPE=Release
 stage "unit tests" ctest --test-dir build --output-on-failure -j "$JOBS"

@@ -13,8 +13,8 @@ namespace {
 void BM_ParsePipelinedSmall(benchmark::State& state) {
   std::string buf;
   for (int i = 0; i < 1000; ++i)
-    buf += "*3\r\n$3\r\nSET\r\n$16\r\nkey:000000" + std::to_string(100000 + i) +
-           "\r\n$64\r\n" + std::string(64, 'v') + "\r\n";
+    buf += "*3\r\n$3\r\nSET\r\n$16\r\nkey:000000" + std::to_string(100000 + i) + "\r\n$64\r\n" +
+           std::string(64, 'v') + "\r\n";
   ParserLimits limits;
   RequestParser p(&limits);
   for (auto _ : state) {
@@ -31,8 +31,8 @@ BENCHMARK(BM_ParsePipelinedSmall);
 
 void BM_ParseLargeBulk(benchmark::State& state) {
   std::string value(static_cast<size_t>(state.range(0)), 'x');
-  std::string buf = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$" + std::to_string(value.size()) + "\r\n" +
-                    value + "\r\n";
+  std::string buf =
+      "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
   ParserLimits limits;
   RequestParser p(&limits);
   for (auto _ : state) benchmark::DoNotOptimize(p.Parse(buf));

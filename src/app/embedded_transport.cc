@@ -1,8 +1,8 @@
 #include "app/embedded_transport.h"
 
 #include "server/config.h"
-#include "server/log.h"
 #include "server/local_client.h"
+#include "server/log.h"
 #include "server/server.h"
 
 namespace ember::client {
@@ -14,7 +14,8 @@ EmbeddedTransport::~EmbeddedTransport() { Close(); }
 bool EmbeddedTransport::Connect(std::string* error) {
   if (server_) return !server_->shutting_down();
   auto config = std::make_unique<server::Config>();
-  std::vector<std::pair<std::string, std::string>> directives = {{"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}};
+  std::vector<std::pair<std::string, std::string>> directives = {
+      {"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}};
   if (!dir_.empty()) directives.emplace_back("dir", dir_);
   for (const auto& [name, value] : directives) {
     std::string err = config->Set(name, {value}, /*at_runtime=*/false);

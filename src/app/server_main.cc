@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       pidfile.clear();
     }
   }
-  ember::server::LogNotice(std::string("Ember ") + EMBER_VERSION + " ready to accept connections tcp on port " +
+  ember::server::LogNotice(std::string("Ember ") + EMBER_VERSION +
+                           " ready to accept connections tcp on port " +
                            std::to_string(server.config().port.load()) + " (" +
                            std::to_string(server.workers().size()) + " threads)");
 

@@ -10,18 +10,18 @@ enum class OpStatus : unsigned char {
   kOk,
   kNotFound,
   kWrongType,
-  kNotInteger,      // ERR value is not an integer or out of range
-  kNotFloat,        // ERR value is not a valid float
-  kOverflow,        // ERR increment or decrement would overflow
-  kNanOrInf,        // ERR increment would produce NaN or Infinity
-  kSyntax,          // ERR syntax error
-  kOutOfRange,      // ERR index out of range
-  kDbIndex,         // ERR DB index is out of range
-  kNoSuchKey,       // ERR no such key
-  kStringTooLong,   // ERR string exceeds maximum allowed size (proto-max-bulk-len)
-  kSameObject,      // ERR source and destination objects are the same
-  kExists,          // key already exists (NX-style conditions; not an error reply)
-  kSkipped,         // a condition (NX/XX/GT/LT) prevented the operation
+  kNotInteger,     // ERR value is not an integer or out of range
+  kNotFloat,       // ERR value is not a valid float
+  kOverflow,       // ERR increment or decrement would overflow
+  kNanOrInf,       // ERR increment would produce NaN or Infinity
+  kSyntax,         // ERR syntax error
+  kOutOfRange,     // ERR index out of range
+  kDbIndex,        // ERR DB index is out of range
+  kNoSuchKey,      // ERR no such key
+  kStringTooLong,  // ERR string exceeds maximum allowed size (proto-max-bulk-len)
+  kSameObject,     // ERR source and destination objects are the same
+  kExists,         // key already exists (NX-style conditions; not an error reply)
+  kSkipped,        // a condition (NX/XX/GT/LT) prevented the operation
 };
 
 // Redis's reply text for an error status (without the leading '-' and trailing CRLF).
@@ -32,7 +32,7 @@ template <typename T>
 class Result {
  public:
   Result(T v) : status_(OpStatus::kOk), value_(std::move(v)) {}  // NOLINT: implicit by design
-  Result(OpStatus s) : status_(s), value_() {}                    // NOLINT
+  Result(OpStatus s) : status_(s), value_() {}                   // NOLINT
   bool ok() const { return status_ == OpStatus::kOk; }
   OpStatus status() const { return status_; }
   T& value() { return value_; }

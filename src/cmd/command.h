@@ -27,15 +27,15 @@ enum CommandFlag : uint32_t {
   kNoScript = 1u << 4,
   kLoading = 1u << 5,
   kStale = 1u << 6,
-  kNoAuth = 1u << 7,        // allowed before AUTH
+  kNoAuth = 1u << 7,  // allowed before AUTH
   kDenyOom = 1u << 8,
   kPubSub = 1u << 9,
   kSkipSlowlog = 1u << 10,
   kNoMulti = 1u << 11,
   kBlocking = 1u << 12,
-  kNoLock = 1u << 13,       // handler locks what it needs (whole-keyspace commands)
-  kNoUdp = 1u << 14,        // needs connection state
-  kRandom = 1u << 15,       // non-deterministic output (AOF rewrites it)
+  kNoLock = 1u << 13,  // handler locks what it needs (whole-keyspace commands)
+  kNoUdp = 1u << 14,   // needs connection state
+  kRandom = 1u << 15,  // non-deterministic output (AOF rewrites it)
   kSkipMonitor = 1u << 16,
   kAllowBusy = 1u << 17,
   kSentinel = 1u << 18,
@@ -58,13 +58,13 @@ using Handler = void (*)(ArgList args, CommandContext& ctx);
 using LockFn = void (*)(ArgList args, CommandContext& ctx, LockSet& locks);
 
 struct CommandSpec {
-  std::string name;      // lowercase; "config|get" for subcommands
-  int arity = 0;         // > 0 exact, < 0 minimum (counting the name)
+  std::string name;  // lowercase; "config|get" for subcommands
+  int arity = 0;     // > 0 exact, < 0 minimum (counting the name)
   uint32_t flags = 0;
   KeyPositions keys;
   std::string summary;
-  std::string syntax;    // arguments after the name, Redis docs notation
-  std::string group;     // generic, string, connection, server, ...
+  std::string syntax;  // arguments after the name, Redis docs notation
+  std::string group;   // generic, string, connection, server, ...
   std::string since;
   std::string complexity;
   std::string acl_categories;  // "@keyspace @read @fast" style, without the flag-derived ones

@@ -47,9 +47,9 @@ struct CommandContext {
   const CommandSpec* spec = nullptr;
   ServerApi* server = nullptr;
   ThreadCounters* counters = nullptr;
-  void* session = nullptr;   // the calling connection; only server/ knows its type
-  bool no_touch = false;     // CLIENT NO-TOUCH
-  uint64_t dirty = 0;        // keys changed by this command (persistence, INFO)
+  void* session = nullptr;  // the calling connection; only server/ knows its type
+  bool no_touch = false;    // CLIENT NO-TOUCH
+  uint64_t dirty = 0;       // keys changed by this command (persistence, INFO)
 
   void Error(OpStatus s) { reply->Error(ErrorText(s)); }
   void Error(std::string_view msg) { reply->Error(msg); }

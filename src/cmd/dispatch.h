@@ -10,9 +10,9 @@
 namespace ember::cmd {
 
 struct Resolution {
-  const CommandSpec* spec = nullptr;  // the command (or subcommand) to run, if any
+  const CommandSpec* spec = nullptr;      // the command (or subcommand) to run, if any
   const CommandSpec* rejected = nullptr;  // the known command that failed arity/subcommand
-  std::string error;                  // reply text when spec is null
+  std::string error;                      // reply text when spec is null
 };
 
 // Looks up args[0] (and args[1] for containers) and checks arity.

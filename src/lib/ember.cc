@@ -128,7 +128,8 @@ Store::~Store() {
 
 std::unique_ptr<Store> Store::Open(const Options& options, std::string* error) {
   // No network: commands arrive through in-process clients only.
-  std::vector<std::pair<std::string, std::string>> directives = {{"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}};
+  std::vector<std::pair<std::string, std::string>> directives = {
+      {"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}};
   directives.insert(directives.end(), options.config.begin(), options.config.end());
   // Data files only when the caller chose a directory: a library must not pick up whatever
   // dump.rdb sits in the process's working directory.

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "server/config.h"
-#include "server/log.h"
 #include "server/local_client.h"
+#include "server/log.h"
 #include "server/server.h"
 
 namespace ember::lib {

@@ -23,7 +23,11 @@ class Poller {
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
-  enum : uint32_t { kRead = 1, kWrite = 2, kExclusive = 4 };  // kExclusive: EPOLLEXCLUSIVE (Add only)
+  enum : uint32_t {
+    kRead = 1,
+    kWrite = 2,
+    kExclusive = 4
+  };  // kExclusive: EPOLLEXCLUSIVE (Add only)
   void Add(int fd, uint32_t events, uint64_t token);
   void Modify(int fd, uint32_t events, uint64_t token);
   void Remove(int fd);

@@ -57,9 +57,9 @@ class RequestParser {
 
   const ParserLimits* limits_;
   // Progress of a partial multibulk request.
-  size_t pos_ = 0;            // next byte to examine
-  int64_t remaining_ = -1;    // bulk strings still expected (-1: header not read yet)
-  int64_t bulk_len_ = -1;     // length of the bulk being read (-1: its header not read yet)
+  size_t pos_ = 0;          // next byte to examine
+  int64_t remaining_ = -1;  // bulk strings still expected (-1: header not read yet)
+  int64_t bulk_len_ = -1;   // length of the bulk being read (-1: its header not read yet)
   std::vector<std::pair<size_t, size_t>> spans_;  // offset, length of completed bulks
   size_t min_bytes_ = 0;
 

@@ -17,19 +17,19 @@ class ReplyWriter {
   std::string* buffer() { return out_; }
   void set_buffer(std::string* out) { out_ = out; }
 
-  void Simple(std::string_view s);     // +s
+  void Simple(std::string_view s);  // +s
   void Ok() { Simple("OK"); }
-  void Error(std::string_view msg);    // -msg (msg already carries its code, e.g. "ERR ...")
-  void Integer(int64_t v);             // :v
-  void Bulk(std::string_view s);       // $len s
-  void Null();                         // $-1 / _
-  void NullArray();                    // *-1 / _
-  void ArrayHeader(size_t n);          // *n
-  void MapHeader(size_t pairs);        // %n / *2n
-  void SetHeader(size_t n);            // ~n / *n
-  void PushHeader(size_t n);           // >n / *n
-  void Double(double v);               // ,v / bulk "%.17g"
-  void Bool(bool v);                   // #t / :1
+  void Error(std::string_view msg);      // -msg (msg already carries its code, e.g. "ERR ...")
+  void Integer(int64_t v);               // :v
+  void Bulk(std::string_view s);         // $len s
+  void Null();                           // $-1 / _
+  void NullArray();                      // *-1 / _
+  void ArrayHeader(size_t n);            // *n
+  void MapHeader(size_t pairs);          // %n / *2n
+  void SetHeader(size_t n);              // ~n / *n
+  void PushHeader(size_t n);             // >n / *n
+  void Double(double v);                 // ,v / bulk "%.17g"
+  void Bool(bool v);                     // #t / :1
   void Verbatim(std::string_view text);  // =len txt:... / bulk
   void EmptyArray() { ArrayHeader(0); }
 

@@ -22,8 +22,15 @@ class Connection {
  public:
   Connection(uint64_t id, int fd, std::string addr, std::string laddr, Worker* worker,
              const resp::ParserLimits* limits, int64_t now_ms)
-      : id(id), fd(fd), addr(std::move(addr)), laddr(std::move(laddr)), worker(worker),
-        parser(limits), writer(&out), created_ms(now_ms), last_interaction_ms(now_ms) {}
+      : id(id),
+        fd(fd),
+        addr(std::move(addr)),
+        laddr(std::move(laddr)),
+        worker(worker),
+        parser(limits),
+        writer(&out),
+        created_ms(now_ms),
+        last_interaction_ms(now_ms) {}
 
   const uint64_t id;
   const int fd;

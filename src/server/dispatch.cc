@@ -1,14 +1,16 @@
+#include "cmd/dispatch.h"
+
 #include <cctype>
 
 #include "base/clock.h"
-#include "cmd/dispatch.h"
 #include "server/server.h"
 #include "server/worker.h"
 
 namespace ember::server {
 
 namespace {
-void Reject(Connection& c, Worker& w, Server& s, std::string_view msg, const cmd::CommandSpec* spec) {
+void Reject(Connection& c, Worker& w, Server& s, std::string_view msg,
+            const cmd::CommandSpec* spec) {
   c.writer.Error(msg);
   s.CountErrorReply(msg);
   if (spec) w.cmd_stats[static_cast<size_t>(spec->id)].rejected.Add();

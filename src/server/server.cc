@@ -186,7 +186,7 @@ void Server::CronLoop() {
     int64_t period_us = 1'000'000 / hz;
     int64_t t0 = MonotonicUs();
     if (active_expire_.load()) RunActiveExpire();
-      int64_t spent = MonotonicUs() - t0;
+    int64_t spent = MonotonicUs() - t0;
     expire_cycle_cpu_ms.fetch_add(static_cast<uint64_t>(spent / 1000));
     int64_t lat = config_->latency_monitor_threshold.load();
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
@@ -225,7 +225,8 @@ void Server::RunActiveExpire() {
       if (live > 0) {
         int64_t avg = ttl_sum / static_cast<int64_t>(live);
         int64_t old = db.avg_ttl_ms.load();
-        db.avg_ttl_ms.store(old == 0 ? avg : (old * 49 + avg) / 50);
+        // Moving average (49/50 old, 1/50 new), divided first: TTLs can be near INT64_MAX.
+        db.avg_ttl_ms.store(old == 0 ? avg : old / 50 * 49 + avg / 50);
       }
       if (sampled == 0) db.avg_ttl_ms.store(0);
       if (MonotonicUs() - start > budget_us) {
@@ -259,8 +260,7 @@ void Server::SlowlogAdd(cmd::ArgList args, int64_t duration_us, const Connection
       break;
     }
     std::string a(args[i].substr(0, 128));
-    if (args[i].size() > 128)
-      a += "... (" + std::to_string(args[i].size() - 128) + " more bytes)";
+    if (args[i].size() > 128) a += "... (" + std::to_string(args[i].size() - 128) + " more bytes)";
     e.args.push_back(std::move(a));
   }
   e.addr = c.addr;

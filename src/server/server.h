@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cmd/command.h"
 #include "base/clock.h"
+#include "cmd/command.h"
 #include "cmd/context.h"
 #include "server/config.h"
 #include "server/connection.h"
@@ -29,7 +29,9 @@ namespace ember::server {
 // A counter written by one thread and read by any: relaxed loads and stores, no RMW.
 struct Counter {
   std::atomic<uint64_t> v{0};
-  void Add(uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void Add(uint64_t n = 1) {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   uint64_t Get() const { return v.load(std::memory_order_relaxed); }
   void Reset() { v.store(0, std::memory_order_relaxed); }
 };
@@ -183,7 +185,7 @@ class Server final : public cmd::ServerApi {
   std::mutex bgsave_mu_;  // starting and reaping the child
   std::atomic<int> bgsave_child_{-1};
   std::atomic<bool> bgsave_scheduled_{false};
-  uint64_t bgsave_dirty_ = 0;  // `dirty` when the child was forked
+  uint64_t bgsave_dirty_ = 0;       // `dirty` when the child was forked
   int64_t bgsave_last_try_ms_ = 0;  // cron thread only
 
  public:

@@ -248,8 +248,7 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
       c.parked = true;
       break;
     }
-    if (!c.parser.InProgress())
-      c.parser.set_limits(c.authenticated ? &limits_ : &unauth_limits_);
+    if (!c.parser.InProgress()) c.parser.set_limits(c.authenticated ? &limits_ : &unauth_limits_);
     resp::ParseStatus st = c.parser.Parse(data.substr(off));
     if (st == resp::ParseStatus::kIncomplete) break;
     if (st == resp::ParseStatus::kError) {

@@ -268,7 +268,8 @@ size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int
             if (!e->has_expire()) return false;
             ++*sampled;
             if (e->expire_ms() > now_ms) {
-              *ttl_sum += e->expire_ms() - now_ms;
+              // Clamped (~34 years) so summing expiries near INT64_MAX cannot overflow.
+              *ttl_sum += std::min<int64_t>(e->expire_ms() - now_ms, int64_t{1} << 40);
               return false;
             }
             p.volatile_keys.Dec();

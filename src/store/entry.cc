@@ -11,27 +11,42 @@ namespace ember {
 
 std::string_view TypeName(ValueType t) {
   switch (t) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kHash: return "hash";
-    case ValueType::kStream: return "stream";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kInt: return "int";
-    case Encoding::kEmbStr: return "embstr";
-    case Encoding::kRaw: return "raw";
-    case Encoding::kListpack: return "listpack";
-    case Encoding::kQuicklist: return "quicklist";
-    case Encoding::kHashtable: return "hashtable";
-    case Encoding::kIntset: return "intset";
-    case Encoding::kSkiplist: return "skiplist";
-    case Encoding::kStream: return "stream";
+    case Encoding::kInt:
+      return "int";
+    case Encoding::kEmbStr:
+      return "embstr";
+    case Encoding::kRaw:
+      return "raw";
+    case Encoding::kListpack:
+      return "listpack";
+    case Encoding::kQuicklist:
+      return "quicklist";
+    case Encoding::kHashtable:
+      return "hashtable";
+    case Encoding::kIntset:
+      return "intset";
+    case Encoding::kSkiplist:
+      return "skiplist";
+    case Encoding::kStream:
+      return "stream";
   }
   return "unknown";
 }
