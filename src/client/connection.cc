@@ -11,38 +11,39 @@
 
 namespace ember::client {
 
-bool TcpTransport::Connect(std::string* error) {
-  Close();
+int DialSocket(const std::string& host, int port, int socktype, std::string* error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_socktype = socktype;
   addrinfo* res = nullptr;
-  std::string port = std::to_string(port_);
-  if (int rc = getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0) {
+  std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0) {
     *error = gai_strerror(rc);
-    return false;
+    return -1;
   }
+  int fd = -1;
   int last_errno = 0;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+  for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
       last_errno = errno;
-      continue;
+    } else if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      last_errno = errno;
+      close(fd);
+      fd = -1;
     }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      fd_ = fd;
-      break;
-    }
-    last_errno = errno;
-    close(fd);
   }
   freeaddrinfo(res);
-  if (fd_ < 0) {
-    *error = std::strerror(last_errno);
-    return false;
-  }
+  if (fd < 0) *error = std::strerror(last_errno);
+  return fd;
+}
+
+bool TcpTransport::Connect(std::string* error) {
+  Close();
+  fd_ = DialSocket(host_, port_, SOCK_STREAM, error);
+  if (fd_ < 0) return false;
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return true;
 }
 

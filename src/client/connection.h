@@ -8,6 +8,10 @@
 
 namespace ember::client {
 
+// Resolves host:port and connects a socket of `socktype` (SOCK_STREAM, SOCK_DGRAM) to the
+// first address that accepts. Returns the fd, or -1 with *error set.
+int DialSocket(const std::string& host, int port, int socktype, std::string* error);
+
 class TcpTransport : public Transport {
  public:
   TcpTransport(std::string host, int port) : host_(std::move(host)), port_(port) {}

@@ -9,40 +9,15 @@
 #include <cstring>
 #include <vector>
 
+#include "client/connection.h"
+
 namespace ember::client {
 
 bool UdpTransport::Connect(std::string* error) {
   Close();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(port_);
-  if (int rc = getaddrinfo(host_.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    *error = gai_strerror(rc);
-    return false;
-  }
-  int last_errno = 0;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last_errno = errno;
-      continue;
-    }
-    // connect() on a datagram socket only fixes the peer: replies from others are ignored.
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-      fd_ = fd;
-      break;
-    }
-    last_errno = errno;
-    close(fd);
-  }
-  freeaddrinfo(res);
-  if (fd_ < 0) {
-    *error = std::strerror(last_errno);
-    return false;
-  }
-  return true;
+  // connect() on a datagram socket only fixes the peer: replies from others are ignored.
+  fd_ = DialSocket(host_, port_, SOCK_DGRAM, error);
+  return fd_ >= 0;
 }
 
 void UdpTransport::Close() {
