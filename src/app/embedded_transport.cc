@@ -15,7 +15,7 @@ bool EmbeddedTransport::Connect(std::string* error) {
   if (server_) return !server_->shutting_down();
   auto config = std::make_unique<server::Config>();
   std::vector<std::pair<std::string, std::string>> directives = {
-      {"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}};
+      {"port", "0"}, {"threads", "1"}, {"loglevel", "warning"}, {"appendonly", "no"}, {"save", ""}};
   if (!dir_.empty()) directives.emplace_back("dir", dir_);
   for (const auto& [name, value] : directives) {
     std::string err = config->Set(name, {value}, /*at_runtime=*/false);
@@ -26,7 +26,7 @@ bool EmbeddedTransport::Connect(std::string* error) {
   }
   server::LogSetLevel(static_cast<int>(config->loglevel.load()));  // logs go to stdout
   auto server = std::make_unique<server::Server>(std::move(config));
-  std::string err = dir_.empty() ? std::string() : server->LoadSnapshotAtStartup();
+  std::string err = dir_.empty() ? std::string() : server->LoadDataAtStartup();
   if (err.empty()) err = server->Start();
   if (!err.empty()) {
     *error = err;

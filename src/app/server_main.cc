@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   ember::server::Server server(std::move(config));
-  err = server.LoadSnapshotAtStartup();
+  err = server.LoadDataAtStartup();
   if (!err.empty()) {
     ember::server::LogWarning(err);
     return 1;

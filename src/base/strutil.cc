@@ -421,4 +421,20 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string Printable(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 128)) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 32 && u < 127 && c != '\\' && c != '\'') {
+      out += c;
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof(buf), "\\x%02x", u);
+      out += buf;
+    }
+  }
+  if (key.size() > 128) out += "...";
+  return out;
+}
+
 }  // namespace ember

@@ -41,4 +41,8 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = fal
 // ASCII case-insensitive equality (command names, option words).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// A key or argument for a log line or error message: printable ASCII kept, other bytes (and
+// backslash and quote) as \xHH, cut after 128 bytes with "...".
+std::string Printable(std::string_view s);
+
 }  // namespace ember

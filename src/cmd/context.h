@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string_view>
 
 #include "base/status.h"
@@ -28,6 +29,18 @@ class ServerApi {
   virtual bool lfu_policy() const { return false; }
 };
 
+// Where executed writes are recorded (the AOF), implemented by the server. The dispatcher
+// calls Log with the partition locks of the command still held, so the order of the log is
+// the order in which the keys changed: two commands that touch a common partition are
+// logged in the order they ran; commands on disjoint partitions commute. Log returns a
+// ticket (> 0) to wait on before acknowledging the write, or 0 when the write could not be
+// recorded (persistence is failing: the caller must not acknowledge it).
+class WriteLog {
+ public:
+  virtual ~WriteLog() = default;
+  virtual uint64_t Log(int db, std::span<const std::string_view> args, int64_t now_ms) = 0;
+};
+
 // Per-thread counters, summed by INFO: written by the owning thread only (relaxed load and
 // store, no read-modify-write), read and reset (CONFIG RESETSTAT) by any thread.
 struct ThreadCounters {
@@ -50,6 +63,23 @@ struct CommandContext {
   void* session = nullptr;  // the calling connection; only server/ knows its type
   bool no_touch = false;    // CLIENT NO-TOUCH
   uint64_t dirty = 0;       // keys changed by this command (persistence, INFO)
+  // The write log (null: persistence off, or replaying it). A write command with dirty > 0 is
+  // logged as it ran (made deterministic by the log) unless its handler logged what to
+  // replay itself with Log() (INCRBYFLOAT logs a SET of its result).
+  WriteLog* log = nullptr;
+  bool logged = false;      // the handler called Log()
+  uint64_t log_ticket = 0;  // the highest ticket of this command's log entries
+  bool log_failed = false;  // an entry could not be logged: do not acknowledge
+
+  // Records args as executed in db, with the command's partition locks held.
+  void Log(int db, std::span<const std::string_view> args) {
+    logged = true;
+    if (log == nullptr) return;
+    uint64_t t = log->Log(db, args, now_ms);
+    if (t == 0) log_failed = true;
+    if (t > log_ticket) log_ticket = t;
+  }
+  void Log(std::span<const std::string_view> args) { Log(db_index, args); }
 
   void Error(OpStatus s) { reply->Error(ErrorText(s)); }
   void Error(std::string_view msg) { reply->Error(msg); }

@@ -38,6 +38,8 @@ void RunLocked(const CommandSpec& spec, ArgList args, CommandContext& ctx) {
     locks.Lock();
   }
   spec.handler(args, ctx);
+  // Still under the locks: see WriteLog.
+  if (ctx.log != nullptr && ctx.dirty > 0 && !ctx.logged && spec.is_write()) ctx.Log(args);
 }
 
 }  // namespace ember::cmd

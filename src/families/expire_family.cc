@@ -86,7 +86,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, int64_t base_ms, bool seco
   if (link == nullptr) return ctx.reply->Integer(0);
   int64_t current = (*link)->has_expire() ? (*link)->expire_ms() : -1;
   if (!ConditionsHold(flags, current, when)) return ctx.reply->Integer(0);
-  if (when <= ctx.now_ms) {
+  if (when <= ctx.now_ms && !ctx.db->expiry_paused()) {
     ctx.db->Erase(link);  // already expired: the key goes now
   } else {
     ctx.db->SetExpire(link, true, when);

@@ -343,10 +343,17 @@ bool ParseFlushMode(ArgList args, CommandContext& ctx, bool* async) {
   return true;
 }
 
-// Empties db; the entries are freed here or, for ASYNC, on the background thread.
-size_t FlushDatabase(CommandContext& ctx, Database& db, bool async) {
+// Empties db; the entries are freed here or, for ASYNC, on the background thread. The flush
+// is logged as FLUSHDB in that database while all its partitions are locked (FLUSHALL too:
+// the databases are flushed one after the other, so each is its own step in the log).
+size_t FlushDatabase(CommandContext& ctx, int index, bool async) {
+  Database& db = ctx.keyspace->db(index);
   size_t removed = 0;
-  std::function<void()> free_all = db.TakeAll(&removed);
+  std::function<void()> free_all = db.TakeAll(&removed, [&] {
+    if (removed == 0) return;  // nothing changed: nothing to replay
+    std::string_view flush[] = {"FLUSHDB"};
+    ctx.Log(index, flush);
+  });
   if (async && removed > 0 && ctx.server != nullptr) {
     ctx.server->RunInBackground(std::move(free_all));
   } else {
@@ -358,7 +365,8 @@ size_t FlushDatabase(CommandContext& ctx, Database& db, bool async) {
 void FlushDb(ArgList args, CommandContext& ctx) {
   bool async;
   if (!ParseFlushMode(args, ctx, &async)) return;
-  ctx.dirty += FlushDatabase(ctx, *ctx.db, async);
+  ctx.dirty += FlushDatabase(ctx, ctx.db_index, async);
+  ctx.logged = true;
   ctx.reply->Ok();
 }
 
@@ -366,9 +374,9 @@ void FlushAll(ArgList args, CommandContext& ctx) {
   bool async;
   if (!ParseFlushMode(args, ctx, &async)) return;
   size_t removed = 0;
-  for (int i = 0; i < ctx.keyspace->num_dbs(); ++i)
-    removed += FlushDatabase(ctx, ctx.keyspace->db(i), async);
+  for (int i = 0; i < ctx.keyspace->num_dbs(); ++i) removed += FlushDatabase(ctx, i, async);
   ctx.dirty += removed + 1;  // Redis counts the flush itself as a change too
+  ctx.logged = true;
   ctx.reply->Ok();
 }
 
@@ -380,7 +388,7 @@ void SwapDb(ArgList args, CommandContext& ctx) {
     return ctx.Error("ERR invalid second DB index");
   if (!ValidDb(ctx, a) || !ValidDb(ctx, b)) return ctx.Error(OpStatus::kDbIndex);
   Database::SwapContents(ctx.keyspace->db(static_cast<int>(a)),
-                         ctx.keyspace->db(static_cast<int>(b)));
+                         ctx.keyspace->db(static_cast<int>(b)), [&] { ctx.Log(args); });
   ++ctx.dirty;
   ctx.reply->Ok();
 }

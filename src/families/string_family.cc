@@ -227,7 +227,7 @@ void GetEx(ArgList args, CommandContext& ctx) {
   }
   ReplyString(ctx, *link);
   if (opt.expire != ExpireKind::kNone) {
-    if (at_ms <= ctx.now_ms) {
+    if (at_ms <= ctx.now_ms && !ctx.db->expiry_paused()) {
       ctx.db->Erase(link);  // EXAT/PXAT in the past: the key goes now
     } else {
       ctx.db->SetExpire(link, true, at_ms);
@@ -418,6 +418,9 @@ void IncrByFloat(ArgList args, CommandContext& ctx) {
   Encoding enc = text.size() <= 44 ? Encoding::kEmbStr : Encoding::kRaw;
   StoreEncoded(ctx, link, args[1], text, enc, 0, link ? TtlOf(*link) : Ttl{});
   ++ctx.dirty;
+  // The replaying machine's float arithmetic may differ: log the result, keeping the TTL.
+  std::string_view logged[] = {"SET", args[1], text, "KEEPTTL"};
+  ctx.Log(logged);
   ctx.reply->Bulk(text);
 }
 

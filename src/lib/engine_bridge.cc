@@ -21,6 +21,10 @@ struct Client {
 Engine* OpenEngine(const std::vector<std::pair<std::string, std::string>>& directives,
                    bool load_snapshot, std::string* error) {
   auto config = std::make_unique<server::Config>();
+  // The library keeps data in memory unless asked: no AOF and no save schedule by default
+  // (pass appendonly yes / save and dir); snapshots load when a dir is given.
+  config->Set("appendonly", {"no"}, /*at_runtime=*/false);
+  config->Set("save", {""}, /*at_runtime=*/false);  // no fork of the host process unless asked
   for (const auto& [name, value] : directives) {
     std::string err = config->Set(name, {value}, /*at_runtime=*/false);
     if (!err.empty()) {
@@ -31,7 +35,8 @@ Engine* OpenEngine(const std::vector<std::pair<std::string, std::string>>& direc
   server::LogSetLevel(static_cast<int>(config->loglevel.load()));  // logs go to stdout
   auto engine = std::make_unique<Engine>();
   engine->server = std::make_unique<server::Server>(std::move(config));
-  std::string err = load_snapshot ? engine->server->LoadSnapshotAtStartup() : std::string();
+  bool load = load_snapshot || engine->server->config().appendonly.load() != 0;
+  std::string err = load ? engine->server->LoadDataAtStartup() : std::string();
   if (err.empty()) err = engine->server->Start();
   if (!err.empty()) {
     *error = err;

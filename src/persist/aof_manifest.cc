@@ -127,8 +127,8 @@ std::string FormatAofManifest(const AofManifest& m) {
   return out;
 }
 
-std::string AofBaseName(std::string_view basename, int64_t seq) {
-  return std::string(basename) + "." + std::to_string(seq) + ".base.aof";
+std::string AofBaseName(std::string_view basename, int64_t seq, bool rdb) {
+  return std::string(basename) + "." + std::to_string(seq) + (rdb ? ".base.rdb" : ".base.aof");
 }
 std::string AofIncrName(std::string_view basename, int64_t seq) {
   return std::string(basename) + "." + std::to_string(seq) + ".incr.aof";

@@ -44,7 +44,8 @@ bool ParseAofManifest(std::string_view text, AofManifest* out, std::string* erro
 std::string FormatAofManifest(const AofManifest& m);
 
 // File names as Redis 7 forms them from `appendfilename` (default "appendonly.aof").
-std::string AofBaseName(std::string_view basename, int64_t seq);  // <b>.<seq>.base.aof
+// <b>.<seq>.base.aof, or .base.rdb for a base that is an RDB image (aof-use-rdb-preamble).
+std::string AofBaseName(std::string_view basename, int64_t seq, bool rdb = false);
 std::string AofIncrName(std::string_view basename, int64_t seq);  // <b>.<seq>.incr.aof
 std::string AofManifestName(std::string_view basename);           // <b>.manifest
 

@@ -66,13 +66,12 @@ void AofBatch::Clear() {
 
 // ---- AofWriter ----
 
-AofWriter::AofWriter(const AofWriterOptions& options) : options_(options) {}
+AofWriter::AofWriter(const AofWriterOptions& options) : options_(options), fsync_(options.fsync) {}
 
 std::unique_ptr<AofWriter> AofWriter::Open(const AofWriterOptions& options, std::string* error) {
   std::unique_ptr<AofWriter> w(new AofWriter(options));
   if (!w->Init(error)) return nullptr;
-  if (options.fsync != AofFsync::kNo)
-    w->thread_ = std::thread([p = w.get()] { p->BackgroundLoop(); });
+  w->thread_ = std::thread([p = w.get()] { p->BackgroundLoop(); });
   return w;
 }
 
@@ -134,7 +133,7 @@ AofWriter::~AofWriter() {
   if (thread_.joinable()) thread_.join();
   std::unique_lock<std::mutex> lk(mu_);
   if (!failed_ && fd_ >= 0) {
-    WriteLocked();
+    WriteOut(lk);
     if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
   }
   if (!failed_) FailLocked("The AOF writer is closed");  // refuses late appends
@@ -175,7 +174,20 @@ bool AofWriter::PersistManifestLocked(const AofManifest& m, std::string* error) 
   return true;
 }
 
-uint64_t AofWriter::AppendLocked(const AofBatch& batch) {
+uint64_t AofWriter::Log(int db, std::span<const std::string_view> args) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (failed_) return 0;
+  if (db != cur_db_) {
+    std::string n = Int64ToString(db);
+    std::string_view select[] = {"SELECT", n};
+    AppendRespCommand(&pending_, std::span<const std::string_view>(select));
+    cur_db_ = db;
+  }
+  AppendRespCommand(&pending_, args);
+  return ++appended_seq_;
+}
+
+uint64_t AofWriter::AppendLocked(std::unique_lock<std::mutex>& lk, const AofBatch& batch) {
   if (failed_) return 0;
   size_t start = 0;
   for (const AofBatch::Segment& s : batch.segments_) {
@@ -189,21 +201,21 @@ uint64_t AofWriter::AppendLocked(const AofBatch& batch) {
     start = s.end;
   }
   uint64_t ticket = ++appended_seq_;
-  switch (options_.fsync) {
+  switch (fsync_) {
     case AofFsync::kAlways:
       cv_.notify_all();  // the background thread writes and fsyncs
       break;
     case AofFsync::kNo:
-      WriteLocked();
+      WriteOut(lk);
       break;
     case AofFsync::kEverySec:
       if (!fsync_running_) {
-        WriteLocked();
+        WriteOut(lk);
       } else if (postponed_since_us_ == 0) {
         postponed_since_us_ = MonotonicUs();
       } else if (MonotonicUs() - postponed_since_us_ >= options_.max_postpone_ms * 1000) {
         ++delayed_fsync_;
-        WriteLocked();
+        WriteOut(lk);
       }
       break;
   }
@@ -212,14 +224,14 @@ uint64_t AofWriter::AppendLocked(const AofBatch& batch) {
 
 uint64_t AofWriter::Append(const AofBatch& batch) {
   std::unique_lock<std::mutex> lk(mu_);
-  uint64_t ticket = AppendLocked(batch);
+  uint64_t ticket = AppendLocked(lk, batch);
   RunCallbacks(lk);
   return ticket;
 }
 
 void AofWriter::Append(const AofBatch& batch, Done done) {
   std::unique_lock<std::mutex> lk(mu_);
-  uint64_t ticket = AppendLocked(batch);
+  uint64_t ticket = AppendLocked(lk, batch);
   if (ticket == 0) {
     lk.unlock();
     done(false);
@@ -230,46 +242,87 @@ void AofWriter::Append(const AofBatch& batch, Done done) {
 }
 
 bool AofWriter::Acked(uint64_t ticket) const {
-  return options_.fsync == AofFsync::kAlways ? durable_seq_ >= ticket : written_seq_ >= ticket;
+  return fsync_ == AofFsync::kAlways ? durable_seq_ >= ticket : written_seq_ >= ticket;
 }
 
 bool AofWriter::Wait(uint64_t ticket) {
   if (ticket == 0) return false;
   std::unique_lock<std::mutex> lk(mu_);
-  cv_.wait(lk, [&] { return Acked(ticket) || failed_; });
-  return Acked(ticket);
+  if (fsync_ == AofFsync::kAlways) {
+    if (!Acked(ticket)) cv_.notify_all();  // wakes the background thread: group commit
+    cv_.wait(lk, [&] { return Acked(ticket) || failed_; });
+  } else {
+    while (!Acked(ticket) && !failed_) {
+      if (writing_) {  // its write may or may not cover the ticket: look again after it
+        cv_.wait(lk, [&] { return !writing_; });
+        continue;
+      }
+      if (fsync_ == AofFsync::kEverySec && fsync_running_) {
+        // Do not queue behind a slow fsync: the bytes wait in memory (acknowledged, as in
+        // Redis) until the fsync ends or they have waited max_postpone_ms.
+        int64_t now = MonotonicUs();
+        if (postponed_since_us_ == 0) postponed_since_us_ = now;
+        if (now - postponed_since_us_ < options_.max_postpone_ms * 1000) return true;
+        ++delayed_fsync_;
+      }
+      WriteOut(lk);
+    }
+  }
+  bool ok = Acked(ticket);
+  RunCallbacks(lk);
+  return ok;
 }
 
-bool AofWriter::WriteLocked() {
+bool AofWriter::WriteOut(std::unique_lock<std::mutex>& lk, bool keep_lock) {
+  cv_.wait(lk, [&] { return !writing_; });
   if (failed_) return false;
+  if (pending_.empty()) return true;
+  std::string buf;
+  buf.swap(pending_);
+  pending_.swap(spare_);  // appends go on into the previous write's buffer
+  const uint64_t seq = appended_seq_;
+  const uint64_t start_size = file_size_;
+  const int fd = fd_;
+  writing_ = true;
+  if (!keep_lock) lk.unlock();
   size_t off = 0;
-  while (off < pending_.size()) {
-    const char* p = pending_.data() + off;
-    size_t len = pending_.size() - off;
-    ssize_t n = options_.write_hook ? options_.write_hook(fd_, p, len) : write(fd_, p, len);
+  int err = 0;
+  while (off < buf.size()) {
+    const char* p = buf.data() + off;
+    size_t len = buf.size() - off;
+    ssize_t n = options_.write_hook ? options_.write_hook(fd, p, len) : write(fd, p, len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      std::string err = Errno("Error writing to the append only file", IncrPathLocked());
-      // Leave the file ending on a command boundary, as loading expects.
-      if (off > 0 && ftruncate(fd_, static_cast<off_t>(file_size_)) != 0)
-        err += "; could not remove the partial write";
-      FailLocked(err);
-      return false;
+      err = n < 0 ? errno : ENOSPC;
+      break;
     }
     off += static_cast<size_t>(n);
   }
-  file_size_ += pending_.size();
-  written_bytes_ += pending_.size();
-  pending_.clear();
-  written_seq_ = appended_seq_;
-  postponed_since_us_ = 0;
+  // On failure, leave the file ending on a command boundary, as loading expects.
+  bool cut = err == 0 || off == 0 || ftruncate(fd, static_cast<off_t>(start_size)) == 0;
+  if (!keep_lock) lk.lock();
+  writing_ = false;
   cv_.notify_all();
+  if (err != 0) {
+    errno = err;
+    std::string msg = Errno("Error writing to the append only file", IncrPathLocked());
+    if (!cut) msg += "; could not remove the partial write";
+    FailLocked(msg, err);
+    return false;
+  }
+  file_size_ += buf.size();
+  written_bytes_ += buf.size();
+  written_seq_ = seq;
+  postponed_since_us_ = 0;
+  buf.clear();
+  spare_.swap(buf);
   return true;
 }
 
-void AofWriter::FailLocked(std::string error) {
+void AofWriter::FailLocked(std::string error, int err) {
   failed_ = true;
   last_error_ = std::move(error);
+  last_errno_ = err != 0 ? err : EIO;
   cv_.notify_all();
 }
 
@@ -289,7 +342,7 @@ bool AofWriter::FsyncUnlocked(std::unique_lock<std::mutex>& lk) {
     ++fsyncs_;
   } else {
     errno = saved_errno;
-    FailLocked(Errno("fsync error on the append only file", IncrPathLocked()));
+    FailLocked(Errno("fsync error on the append only file", IncrPathLocked()), saved_errno);
   }
   cv_.notify_all();
   return rc == 0;
@@ -324,32 +377,43 @@ void AofWriter::RunCallbacks(std::unique_lock<std::mutex>& lk) {
 
 void AofWriter::BackgroundLoop() {
   std::unique_lock<std::mutex> lk(mu_);
-  const bool always = options_.fsync == AofFsync::kAlways;
   for (;;) {
-    if (always) {
+    if (fsync_ == AofFsync::kAlways) {
       cv_.wait(lk, [&] {
-        return stop_ ||
+        return stop_ || fsync_ != AofFsync::kAlways ||
                (!failed_ && !fsync_running_ && (!pending_.empty() || written_seq_ > durable_seq_));
       });
     } else {
       cv_.wait_for(lk, std::chrono::milliseconds(options_.everysec_interval_ms),
-                   [&] { return stop_; });
+                   [&] { return stop_ || fsync_ == AofFsync::kAlways; });
     }
     if (stop_) return;
     if (failed_ || fsync_running_) continue;
-    if (!pending_.empty()) WriteLocked();  // kAlways: the group; kEverySec: postponed bytes
-    if (written_seq_ > durable_seq_) {
+    const AofFsync policy = fsync_;
+    // kAlways: the group; kEverySec: postponed bytes; every policy: what Log() buffered and
+    // nobody waited for (the DEL of an expired key).
+    if (!pending_.empty()) WriteOut(lk);
+    if (policy != AofFsync::kNo && written_seq_ > durable_seq_ && !failed_) {
       FsyncUnlocked(lk);
-      if (!always && !pending_.empty()) WriteLocked();  // postponed during the fsync
+      // Bytes postponed during the fsync (kEverySec) go out now.
+      if (policy == AofFsync::kEverySec && postponed_since_us_ != 0 && !pending_.empty())
+        WriteOut(lk);
     }
     RunCallbacks(lk);
   }
 }
 
+void AofWriter::SetFsync(AofFsync policy) {
+  std::unique_lock<std::mutex> lk(mu_);
+  fsync_ = policy;
+  cv_.notify_all();
+  RunCallbacks(lk);
+}
+
 bool AofWriter::Sync() {
   std::unique_lock<std::mutex> lk(mu_);
   cv_.wait(lk, [&] { return !fsync_running_; });
-  WriteLocked();
+  WriteOut(lk);
   if (!failed_ && (written_seq_ > durable_seq_ || durable_seq_ == 0)) FsyncUnlocked(lk);
   bool ok = !failed_;
   RunCallbacks(lk);
@@ -358,30 +422,37 @@ bool AofWriter::Sync() {
   return ok;
 }
 
-bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error) {
+bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base) {
   std::unique_lock<std::mutex> lk(mu_);
   if (rewrite_in_progress_) {
     *error = "Background append only file rewriting already in progress";
     return false;
   }
-  cv_.wait(lk, [&] { return !fsync_running_; });
-  // Close the current incremental file durably: it must hold every write before the switch.
-  // The fsync runs with the lock held (appenders wait for one fsync, once per rewrite): an
-  // append in between would be encoded against the old file's current database and could
-  // land in the new file without its SELECT.
-  if (!WriteLocked()) {
-    *error = last_error_;
-    return false;
-  }
-  if (written_seq_ > durable_seq_) {
-    if ((options_.fsync_hook ? options_.fsync_hook(fd_) : fdatasync(fd_)) != 0) {
-      FailLocked(Errno("fsync error on the append only file", IncrPathLocked()));
+  cv_.wait(lk, [&] { return !fsync_running_ && !writing_; });
+  recovering_ = failed_;
+  if (recovering_) {
+    // What could not be written is dropped: the caller's snapshot, taken at this switch,
+    // holds its effect. The old files stay as they are until FinishRewrite replaces them.
+    pending_.clear();
+  } else {
+    // Close the current incremental file durably: it must hold every write before the
+    // switch. The write and fsync run with the lock held (appenders wait, once per rewrite):
+    // an append in between would be encoded against the old file's current database and
+    // could land in the new file without its SELECT.
+    if (!WriteOut(lk, /*keep_lock=*/true)) {
       *error = last_error_;
       return false;
     }
-    durable_seq_ = written_seq_;
-    ++fsyncs_;
-    cv_.notify_all();
+    if (written_seq_ > durable_seq_) {
+      if ((options_.fsync_hook ? options_.fsync_hook(fd_) : fdatasync(fd_)) != 0) {
+        FailLocked(Errno("fsync error on the append only file", IncrPathLocked()), errno);
+        *error = last_error_;
+        return false;
+      }
+      durable_seq_ = written_seq_;
+      ++fsyncs_;
+      cv_.notify_all();
+    }
   }
   AofManifest m = manifest_;
   int64_t seq = m.NextIncrSeq();
@@ -393,6 +464,7 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error) {
   fd_ = -1;
   if (!OpenIncrLocked(name, error)) {
     fd_ = old_fd;
+    recovering_ = false;
     return false;
   }
   if (!PersistManifestLocked(m, error)) {
@@ -401,12 +473,13 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error) {
     fd_ = old_fd;
     file_size_ = old_size;
     cur_db_ = old_db;
+    recovering_ = false;
     return false;
   }
   close(old_fd);
   manifest_ = std::move(m);
   plan->base_seq = manifest_.NextBaseSeq();
-  plan->base_name = AofBaseName(options_.basename, plan->base_seq);
+  plan->base_name = AofBaseName(options_.basename, plan->base_seq, rdb_base);
   plan->temp_base_path = PathOf("temp-rewriteaof-" + std::to_string(plan->base_seq) + ".aof");
   plan->first_incr_seq = seq;
   rewrite_in_progress_ = true;
@@ -428,6 +501,7 @@ bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
   if (!err.empty()) {
     *error = err;
     rewrite_in_progress_ = false;
+    recovering_ = false;
     return false;
   }
   AofManifest m = manifest_;
@@ -446,7 +520,15 @@ bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
   m.has_base = true;
   m.base = AofFileInfo{plan.base_name, plan.base_seq, AofFileInfo::Type::kBase};
   rewrite_in_progress_ = false;
+  bool recovering = recovering_;
+  recovering_ = false;
   if (!PersistManifestLocked(m, error)) return false;
+  if (recovering) {
+    // The new base holds everything the failed writes held: appends are welcome again.
+    failed_ = false;
+    written_seq_ = durable_seq_ = appended_seq_;
+    cv_.notify_all();
+  }
   // The switch is durable; the superseded files are history. Delete them, then drop them
   // from the manifest (a crash in between leaves them listed as history: deleted at Open).
   for (const AofFileInfo& f : m.history) fs.Remove(PathOf(f.name));
@@ -461,6 +543,17 @@ void AofWriter::AbortRewrite(const RewritePlan& plan) {
   FileSystem::Default().Remove(plan.temp_base_path);
   std::lock_guard<std::mutex> lk(mu_);
   rewrite_in_progress_ = false;
+  recovering_ = false;
+}
+
+void AofWriter::CheckFile() {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (failed_ || fd_ < 0) return;
+  struct stat st;
+  if (fstat(fd_, &st) == 0 && st.st_nlink == 0) {
+    errno = ENOENT;
+    FailLocked(Errno("The append only file was removed:", IncrPathLocked()), ENOENT);
+  }
 }
 
 AofWriter::Stats AofWriter::stats() const {
@@ -470,8 +563,12 @@ AofWriter::Stats AofWriter::stats() const {
   s.fsyncs = fsyncs_;
   s.written_bytes = written_bytes_;
   s.current_size = file_size_;
+  s.appended = appended_seq_;
   s.failed = failed_;
   s.last_error = last_error_;
+  s.last_errno = failed_ ? last_errno_ : 0;
+  s.pending_bytes = pending_.size();
+  s.fsync_running = fsync_running_;
   s.rewrite_in_progress = rewrite_in_progress_;
   return s;
 }

@@ -106,10 +106,19 @@ class AofWriter {
   // Appends a batch; returns its ticket (> 0), or 0 if the writer has failed. Tickets
   // increase in append order, which is the order of the bytes in the file.
   uint64_t Append(const AofBatch& batch);
+  // Buffers one command (RESP-encoded here) without writing it: the server's hot path, called
+  // with the command's partition locks held, so it only copies. Returns its ticket, or 0 if
+  // the writer has failed. Wait(ticket) writes it out (and under kAlways fsyncs it).
+  uint64_t Log(int db, std::span<const std::string_view> args);
   // Appends a batch; `done` runs once it is acknowledged under the policy (see above), or
   // with false if the writer fails first. Callbacks run in ticket order.
   void Append(const AofBatch& batch, Done done);
   // Blocks until `ticket` is acknowledged under the policy; false if the writer failed.
+  // Under kEverySec and kNo the caller writes whatever is pending (everybody's) itself, with
+  // the writer's lock released during write(2) so appenders never wait for the disk; while
+  // the background fsync runs, the write is postponed (the ticket counts as acknowledged)
+  // until it has waited max_postpone_ms, as Redis does. Under kAlways the background thread
+  // writes and fsyncs: one fsync for every ticket waited on meanwhile (group commit).
   bool Wait(uint64_t ticket);
   // Writes and fsyncs everything appended so far, whatever the policy, and returns once the
   // callbacks of those batches have run. Must not be called from a callback.
@@ -121,19 +130,33 @@ class AofWriter {
     std::string temp_base_path;  // where the caller writes the snapshot
     int64_t first_incr_seq = 0;  // the incremental file opened by StartRewrite
   };
-  bool StartRewrite(RewritePlan* plan, std::string* error);
-  // Installs plan.temp_base_path (fsynced here) as the base.
+  // On a failed writer StartRewrite is the way back (recovery): what was pending is dropped
+  // (the snapshot of the dataset covers it), a new incremental file is opened, and the
+  // writer keeps refusing appends until FinishRewrite has installed the new base.
+  // rdb_base: the caller writes an RDB image (the base is named .base.rdb, as Redis does).
+  bool StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base = false);
+  // Installs plan.temp_base_path (fsynced here) as the base; ends a recovery.
   bool FinishRewrite(const RewritePlan& plan, std::string* error);
+  // Checks that the current incremental file still has a name (someone may have deleted the
+  // directory): if not, the writer fails, so writes are refused until a rewrite recovers.
+  void CheckFile();
   // Gives up a rewrite: removes the temporary file; the manifest stays valid as it is.
   void AbortRewrite(const RewritePlan& plan);
 
+  // Changes appendfsync (CONFIG SET); tickets already acknowledged stay acknowledged.
+  void SetFsync(AofFsync policy);
+
   struct Stats {
+    uint64_t appended = 0;       // the last ticket handed out
     uint64_t delayed_fsync = 0;  // writes that waited max_postpone_ms for an fsync
     uint64_t fsyncs = 0;
     uint64_t written_bytes = 0;
     uint64_t current_size = 0;  // size of the current incremental file
     bool failed = false;
     std::string last_error;
+    int last_errno = 0;          // errno of the failure (Redis's MISCONF text uses it)
+    uint64_t pending_bytes = 0;  // buffered, not yet written (aof_buffer_length)
+    bool fsync_running = false;  // aof_pending_bio_fsync
     bool rewrite_in_progress = false;
   };
   Stats stats() const;
@@ -143,9 +166,11 @@ class AofWriter {
  private:
   explicit AofWriter(const AofWriterOptions& options);
   bool Init(std::string* error);
-  uint64_t AppendLocked(const AofBatch& batch);
-  bool WriteLocked();
-  void FailLocked(std::string error);
+  uint64_t AppendLocked(std::unique_lock<std::mutex>& lk, const AofBatch& batch);
+  // Writes pending_ (one writer at a time). Unless keep_lock, mu_ is released during the
+  // write(2) calls; returns with it held.
+  bool WriteOut(std::unique_lock<std::mutex>& lk, bool keep_lock = false);
+  void FailLocked(std::string error, int err = 0);
   bool Acked(uint64_t ticket) const;
   std::vector<std::pair<Done, bool>> TakeReadyLocked();
   void RunCallbacks(std::unique_lock<std::mutex>& lk);
@@ -159,12 +184,17 @@ class AofWriter {
 
   const AofWriterOptions options_;
   mutable std::mutex mu_;
+  AofFsync fsync_;              // options_.fsync until SetFsync
   std::condition_variable cv_;  // state changes: pending data, acks, fsync done, stop
   AofManifest manifest_;
   int fd_ = -1;
   uint64_t file_size_ = 0;
   int cur_db_ = -1;
-  std::string pending_;  // encoded, not yet written
+  std::string pending_;      // encoded, not yet written
+  std::string spare_;        // the previous write's buffer, reused for appends
+  bool writing_ = false;     // a thread is in WriteOut (fd_ and file_size_ stay put)
+  bool recovering_ = false;  // a rewrite started on a failed writer
+  int last_errno_ = 0;
   uint64_t appended_seq_ = 0, written_seq_ = 0, durable_seq_ = 0;
   bool fsync_running_ = false;
   int64_t postponed_since_us_ = 0;

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "base/strutil.h"
 #include "persist/crc64.h"
 #include "persist/lzf.h"
 #include "persist/rdb_codec.h"
@@ -27,22 +28,6 @@ uint64_t GetBe(std::string_view b) {
 // LZF expands at most ~90x (a 3-byte reference yields 264 bytes); anything claiming more is
 // corrupt, and checking first keeps a forged length from allocating gigabytes.
 constexpr uint64_t kMaxLzfRatio = 100;
-
-std::string Printable(std::string_view key) {
-  std::string out;
-  for (char c : key.substr(0, 128)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 32 && u < 127 && c != '\\' && c != '\'') {
-      out += c;
-    } else {
-      char buf[8];
-      snprintf(buf, sizeof(buf), "\\x%02x", u);
-      out += buf;
-    }
-  }
-  if (key.size() > 128) out += "...";
-  return out;
-}
 
 }  // namespace
 
@@ -217,6 +202,7 @@ std::string LoadRdb(std::string_view data, Keyspace& into, int64_t now_ms, RdbLo
             }
           }
         }
+        info->consumed = r.pos();
         return "";
       }
       default:

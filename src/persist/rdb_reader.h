@@ -45,12 +45,14 @@ struct RdbLoadInfo {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // skipped because their TTL had passed
   std::map<std::string, std::string> aux;
+  size_t consumed = 0;  // bytes up to the end of the checksum (an AOF continues after it)
 };
 
 // Loads a whole RDB image into `into`, whose databases must be empty (load into a fresh
 // Keyspace and swap it in on success: on error `into` holds a partial dataset). Keys whose
-// expire time is at or before now_ms are skipped, as a Redis master does. Returns "" or the
-// error.
+// expire time is at or before now_ms are skipped, as a Redis master does (pass INT64_MIN to
+// keep them all: an AOF preamble, to which later commands of the AOF may still refer).
+// Returns "" or the error; info->consumed is the length of the RDB image.
 std::string LoadRdb(std::string_view data, Keyspace& into, int64_t now_ms, RdbLoadInfo* info);
 
 }  // namespace ember::persist

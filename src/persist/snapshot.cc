@@ -59,7 +59,7 @@ std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
   w.Aux("redis-bits", std::to_string(sizeof(void*) * 8));
   w.Aux("ctime", std::to_string(opts.ctime_s));
   w.Aux("used-mem", std::to_string(opts.used_mem));
-  w.Aux("aof-base", "0");
+  w.Aux("aof-base", opts.aof_base ? "1" : "0");
   SnapshotStats st;
   for (int i = 0; i < ks.num_dbs(); ++i) {
     err = SerializeDb(ks.db(i), i, now_ms, opts.lock_partitions, w, &st.keys);

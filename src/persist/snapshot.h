@@ -20,6 +20,7 @@ struct SnapshotOptions {
   // False in a forked BGSAVE child: its copy of the keyspace is private and the partition
   // locks were taken (and stay held in the copy) by the thread that forked.
   bool lock_partitions = true;
+  bool aof_base = false;  // the AUX field aof-base: this RDB is an AOF's preamble
 };
 
 struct SnapshotStats {

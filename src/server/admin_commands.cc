@@ -12,6 +12,7 @@
 
 #include "base/strutil.h"
 #include "server/admin_common.h"
+#include "server/aof.h"
 #include "server/log.h"
 #include "server/server_commands.h"
 #include "server/session.h"
@@ -93,6 +94,15 @@ void BgSave(ArgList args, CommandContext& ctx) {
   std::string err = ServerOf(ctx).BackgroundSave(schedule, &scheduled);
   if (!err.empty()) return ctx.Error(err);
   ctx.reply->Simple(scheduled ? "Background saving scheduled" : "Background saving started");
+}
+
+// BGREWRITEAOF: a forked child writes the new base (see AofService::BackgroundRewrite).
+void BgRewriteAof(ArgList, CommandContext& ctx) {
+  bool scheduled = false;
+  std::string err = ServerOf(ctx).aof().BackgroundRewrite(&scheduled);
+  if (!err.empty()) return ctx.Error(err);
+  ctx.reply->Simple(scheduled ? "Background append only file rewriting scheduled"
+                              : "Background append only file rewriting started");
 }
 
 // ------------------------------------------------------------------------- SHUTDOWN
@@ -390,6 +400,8 @@ void DebugPopulate(ArgList args, CommandContext& ctx) {
     ctx.db->Insert(enc == Encoding::kInt ? NewIntEntry(init, iv)
                                          : NewStringEntry(init, value, enc));
     ++ctx.dirty;
+    std::string_view logged[] = {"SET", key, value};
+    ctx.Log(logged);  // under the key's lock, like any write
   }
   ctx.reply->Ok();
 }
@@ -579,6 +591,16 @@ void RegisterAdminCommands(cmd::CommandTable& t) {
          .complexity = "O(1)",
          .acl_categories = "@admin @slow @dangerous",
          .handler = BgSave});
+  t.Add({.name = "bgrewriteaof",
+         .arity = 1,
+         .flags = kAdmin | kNoScript | kNoLock,
+         .summary = "Asynchronously rewrite the append-only file to disk",
+         .syntax = "",
+         .group = "server",
+         .since = "1.0.0",
+         .complexity = "O(1)",
+         .acl_categories = "@admin @slow @dangerous",
+         .handler = BgRewriteAof});
   t.Add({.name = "shutdown",
          .arity = -1,
          .flags = kAdminFlags | kNoMulti | kAllowBusy,

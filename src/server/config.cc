@@ -346,7 +346,7 @@ struct DirectiveBuilder {
   }
 
   static Directive Save() {
-    Directive d = Base("save", DirectiveType::kSpecial, "", true,
+    Directive d = Base("save", DirectiveType::kSpecial, "3600 1 300 100 60 10000", true,
                        "snapshot schedule, pairs of <seconds> <changes>: BGSAVE after <changes> "
                        "writes within <seconds>");
     d.multi_word = true;
@@ -541,14 +541,13 @@ struct DirectiveBuilder {
                      "refuse writes while the last snapshot failed"));
     t.push_back(Bool("rdb-del-sync-files", slot(0), false, true,
                      "delete snapshots made only for replication"));
-    t.push_back(Bool("appendonly", slot(0), false, true,
-                     "append-only file (not implemented yet: only 'no' is accepted)",
-                     "appendonly yes is not supported yet: Ember has no AOF persistence"));
+    t.push_back(Bool("appendonly", &c.appendonly, true, true,
+                     "log every write to the append-only file (appenddirname in dir)"));
     t.push_back(Str("appendfilename", &Config::appendfilename_, "appendonly.aof", false,
                     "base name of the append-only files"));
     t.push_back(Str("appenddirname", &Config::appenddirname_, "appendonlydir", false,
                     "directory of the append-only files"));
-    t.push_back(Enum("appendfsync", slot(0), {"everysec", "always", "no"}, 0, true,
+    t.push_back(Enum("appendfsync", &c.appendfsync, {"everysec", "always", "no"}, 0, true,
                      "fsync policy of the append-only file"));
     t.push_back(
         Bool("no-appendfsync-on-rewrite", slot(0), false, true, "skip fsync while a rewrite runs"));
@@ -590,6 +589,14 @@ std::string Config::dir() const {
 std::string Config::dbfilename() const {
   std::lock_guard lk(mu_);
   return dbfilename_;
+}
+std::string Config::appendfilename() const {
+  std::lock_guard lk(mu_);
+  return appendfilename_;
+}
+std::string Config::appenddirname() const {
+  std::lock_guard lk(mu_);
+  return appenddirname_;
 }
 std::string Config::maxmemory_policy() const {
   return MaxmemoryPolicies()[static_cast<size_t>(maxmemory_policy_index.load())];

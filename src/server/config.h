@@ -81,6 +81,9 @@ class Config {
   std::atomic<int64_t> udp_port{0};
   std::atomic<int64_t> udp_max_reply{1400};
   std::atomic<int64_t> udp_allow_unauthenticated{0};
+  // Append-only file: on/off and appendfsync (0 everysec, 1 always, 2 no).
+  std::atomic<int64_t> appendonly{1};
+  std::atomic<int64_t> appendfsync{0};
 
   std::string requirepass() const;
   std::vector<std::string> bind() const;
@@ -88,6 +91,8 @@ class Config {
   std::string pidfile() const;
   std::string dir() const;
   std::string dbfilename() const;
+  std::string appendfilename() const;
+  std::string appenddirname() const;
   std::string maxmemory_policy() const;
   std::string config_file() const;
   void set_config_file(std::string path);
@@ -141,7 +146,7 @@ class Config {
   std::string pidfile_;
   std::string dir_;
   std::string config_file_;
-  std::vector<std::string> save_;
+  std::vector<std::string> save_{"3600", "1", "300", "100", "60", "10000"};  // Redis's default
   std::string dbfilename_ = "dump.rdb";
   std::string appendfilename_ = "appendonly.aof";
   std::string appenddirname_ = "appendonlydir";

@@ -10,6 +10,7 @@
 #include "base/strutil.h"
 #include "net/socket.h"
 #include "server/admin_common.h"
+#include "server/aof.h"
 #include "server/log.h"
 #include "server/session.h"
 
@@ -135,6 +136,8 @@ std::string Server::RebindListeners() {
 
 void Server::InitConfigHooks() {
   Config& c = *config_;
+  c.SetApplyHook("appendonly", [this] { return aof().ApplyAppendOnly(); });
+  c.SetApplyHook("appendfsync", [this] { return aof().ApplyFsync(); });
   c.SetApplyHook("loglevel", [&c] {
     LogSetLevel(static_cast<int>(c.loglevel.load()));
     return std::string();

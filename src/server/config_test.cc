@@ -83,8 +83,9 @@ TEST(ConfigTest, Defaults) {
   EXPECT_EQ(Get(c, "maxmemory"), "0");
   EXPECT_EQ(Get(c, "maxmemory-policy"), "noeviction");
   EXPECT_EQ(Get(c, "loglevel"), "notice");
-  EXPECT_EQ(Get(c, "save"), "");
-  EXPECT_EQ(Get(c, "appendonly"), "no");
+  EXPECT_EQ(Get(c, "save"), "3600 1 300 100 60 10000");
+  EXPECT_EQ(Get(c, "appendonly"), "yes");  // the default (Redis: no)
+  EXPECT_EQ(Get(c, "appendfsync"), "everysec");
   EXPECT_EQ(Get(c, "bind"), "127.0.0.1 -::1");
   EXPECT_EQ(Get(c, "list-max-listpack-size"), "-2");
   EXPECT_EQ(c.GetInt("hash-max-listpack-entries"), 512);
@@ -255,8 +256,10 @@ TEST(ConfigTest, LoadArgsErrorsNameTheLine) {
             std::string::npos)
       << err;
   Config c7;
-  err = Load(c7, {"--appendonly", "yes"});
-  EXPECT_NE(err.find("appendonly yes is not supported yet"), std::string::npos) << err;
+  err = Load(c7, {"--appendfsync", "sometimes"});
+  EXPECT_NE(err.find("argument(s) must be one of the following: everysec, always, no"),
+            std::string::npos)
+      << err;
 }
 
 class ConfigFileTest : public ::testing::Test {

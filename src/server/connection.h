@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "resp/parser.h"
 #include "resp/reply_writer.h"
@@ -49,6 +51,11 @@ class Connection {
   bool want_write = false;
   bool parked = false;  // stopped parsing because too many replies are pending
   ReplyMode reply_mode = ReplyMode::kOn;
+  // Writes whose replies wait for the AOF (see Server::AwaitPersistence): the highest ticket
+  // and where each reply sits in `out`.
+  uint64_t aof_ticket = 0;
+  std::vector<std::pair<size_t, size_t>> unacked;
+  bool aof_waiting = false;  // queued in its worker's aof_waiters_
 
   // Read by other threads (CLIENT LIST, INFO clients).
   std::atomic<int> db{0};

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/clock.h"
+#include "server/aof.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -29,6 +30,7 @@ std::string UdpRefusal(const cmd::CommandSpec& spec) {
 
 void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
   size_t reply_start = c.out.size();
+  bool aof_reply = false;  // this reply waits for the AOF
   // CLIENT REPLY SKIP armed kSkipNext during the previous command: this one is skipped.
   if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kSkipThis;
 
@@ -41,6 +43,10 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       Reject(c, w, *this, "NOAUTH Authentication required.", spec);
     } else if ((spec->flags & kUdpRefused) && w.IsUdp(c)) {
       Reject(c, w, *this, UdpRefusal(*spec), spec);
+    } else if (disk_error() && (spec->is_write() || spec->name == "ping")) {
+      // Persistence is failing: refuse what would be lost (and PING, so that health checks
+      // notice), as Redis does; reads go on.
+      Reject(c, w, *this, DiskErrorReply(), spec);
     } else {
       cmd::CommandContext ctx;
       ctx.keyspace = keyspace_.get();
@@ -54,9 +60,21 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       ctx.counters = &w.counters;
       ctx.session = &c;
       ctx.no_touch = c.no_touch.load(std::memory_order_relaxed);
+      if (aof_->enabled()) ctx.log = aof_.get();
       int64_t t0 = MonotonicUs();
       cmd::RunLocked(*spec, args, ctx);
       int64_t dur = MonotonicUs() - t0;
+      if (ctx.log_failed) {
+        // The AOF refused the write: it happened in memory (the next rewrite persists it)
+        // but must not be acknowledged.
+        c.out.resize(reply_start);
+        std::string err = aof_->MisconfError();
+        c.writer.Error(err);
+        CountErrorReply(err);
+      } else if (ctx.log_ticket > c.aof_ticket) {
+        c.aof_ticket = ctx.log_ticket;
+        aof_reply = true;
+      }
       CommandStat& st = w.cmd_stats[static_cast<size_t>(spec->id)];
       st.calls.Add();
       st.usec.Add(static_cast<uint64_t>(dur));
@@ -84,6 +102,7 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
     c.out.resize(reply_start);
     if (c.reply_mode == ReplyMode::kSkipThis) c.reply_mode = ReplyMode::kOn;
   }
+  if (aof_reply && c.out.size() > reply_start) c.unacked.emplace_back(reply_start, c.out.size());
 }
 
 }  // namespace ember::server

@@ -16,6 +16,7 @@
 
 #include "base/strutil.h"
 #include "base/version.h"
+#include "server/aof.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -310,14 +311,9 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         s.Add("rdb_current_bgsave_time_sec",
               bgsave_in_progress() ? (clock_->NowMs() - bgsave_start_ms.load()) / 1000 : -1);
         s.Add("rdb_saves", rdb_saves.load());
-        s.Add("aof_enabled", 0);
-        s.Add("aof_rewrite_in_progress", 0);
-        s.Add("aof_rewrite_scheduled", 0);
-        s.Add("aof_last_rewrite_time_sec", -1);
-        s.Add("aof_current_rewrite_time_sec", -1);
-        s.Add("aof_last_bgrewrite_status", "ok");
-        s.Add("aof_rewrites", 0);
-        s.Add("aof_last_write_status", "ok");
+        s.Add("rdb_last_cow_size", 0);
+        s.Add("rdb_last_load_keys_loaded", rdb_last_load_keys.load());
+        for (const auto& [k, v] : aof_->InfoFields()) s.Add(k, v);
         break;
       case kStats: {
         uint64_t cmds = 0, in = 0, out_bytes = 0, hits = 0, misses = 0, expired = 0;

@@ -16,6 +16,7 @@ LocalClient::~LocalClient() = default;
 std::string LocalClient::Execute(cmd::ArgList args) {
   conn_->out.clear();
   if (!args.empty()) server_.Dispatch(*conn_, args, *conn_->worker);
+  server_.AwaitPersistence(*conn_);  // acknowledged only once the AOF has it
   return std::move(conn_->out);
 }
 

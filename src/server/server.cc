@@ -12,6 +12,7 @@
 #include "net/socket.h"
 #include "net/udp.h"
 #include "persist/snapshot.h"
+#include "server/aof.h"
 #include "server/log.h"
 #include "server/session.h"
 #include "server/worker.h"
@@ -26,6 +27,7 @@ Server::Server(std::unique_ptr<Config> config, const Clock* clock)
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; ++i) run_id_ += kHex[rng_() % 16];
   lastsave_s.store(start_us_ / 1'000'000);
+  aof_ = std::make_unique<AofService>(*this);
   InitConfigHooks();
 }
 
@@ -43,6 +45,7 @@ Server::~Server() {
   }
   bg_cv_.notify_all();
   ReapBackgroundSave(true);
+  aof_->Close();  // every worker is gone: what they logged is written and fsynced
   if (background_.joinable()) background_.join();
   workers_.clear();
 }
@@ -192,7 +195,9 @@ void Server::CronLoop() {
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
     SampleInstantMetrics();
     ReapBackgroundSave(false);
+    aof_->Cron();
     MaybeScheduledSave();
+    UpdateDiskError();
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -411,6 +416,78 @@ std::string Server::LoadSnapshotAtStartup() {
   return "";
 }
 
+void Server::WithAllLocked(const std::function<void()>& fn) {
+  std::vector<std::mutex*> locks;
+  locks.reserve(static_cast<size_t>(keyspace_->num_dbs()) * Database::kPartitions);
+  for (int d = 0; d < keyspace_->num_dbs(); ++d) {
+    for (size_t i = 0; i < Database::kPartitions; ++i)
+      locks.push_back(&keyspace_->db(d).partition(i).mu);
+  }
+  std::sort(locks.begin(), locks.end());  // LockSet's order: no deadlock with commands
+  for (auto* m : locks) m->lock();
+  fn();
+  for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
+}
+
+pid_t Server::ForkWithAllLocked(const std::function<bool()>& prepare,
+                                const std::function<int()>& child, std::string* error) {
+  pid_t pid = 0;
+  int fork_errno = 0;
+  WithAllLocked([&] {
+    if (!prepare()) return;
+    pid = fork();
+    if (pid == 0) {
+      // Only this thread exists in the child; it holds the locks of its private copy.
+      _exit(child());
+    }
+    fork_errno = errno;
+  });
+  if (pid < 0) *error = std::string("fork: ") + strerror(fork_errno);
+  return pid;
+}
+
+std::string Server::LoadDataAtStartup() { return aof_->LoadAtStartup(); }
+
+std::string Server::DiskErrorReply() {
+  if (aof_->failing()) return aof_->MisconfError();
+  return "MISCONF Ember is configured to save RDB snapshots, but it's currently unable to "
+         "persist to disk. Commands that may modify the data set are disabled, because this "
+         "instance is configured to report errors during writes if RDB snapshotting fails "
+         "(stop-writes-on-bgsave-error option). Please check the Ember logs for details about "
+         "the RDB error.";
+}
+
+void Server::UpdateDiskError() {
+  bool rdb = config_->GetInt("stop-writes-on-bgsave-error") != 0 && !config_->save().empty() &&
+             !rdb_last_save_ok.load();
+  disk_error_.store(rdb || aof_->failing(), std::memory_order_relaxed);
+}
+
+bool Server::AwaitPersistence(Connection& c) {
+  uint64_t ticket = c.aof_ticket;
+  c.aof_ticket = 0;
+  if (ticket == 0) return true;
+  if (aof_->Wait(ticket)) {
+    c.unacked.clear();
+    return true;
+  }
+  // Not persisted: none of these writes may be acknowledged.
+  std::string err = "-" + aof_->MisconfError() + "\r\n";
+  std::string out;
+  size_t pos = 0;
+  for (auto [start, end] : c.unacked) {
+    out.append(c.out, pos, start - pos);
+    out += err;
+    CountErrorReply(err);
+    pos = end;
+  }
+  out.append(c.out, pos, std::string::npos);
+  c.out = std::move(out);
+  c.unacked.clear();
+  disk_error_.store(true, std::memory_order_relaxed);
+  return false;
+}
+
 std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
   std::lock_guard lk(bgsave_mu_);
   *scheduled = false;
@@ -420,14 +497,14 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
     *scheduled = true;
     return "";
   }
-  // Every partition of every database, in address order (LockSet's order), so the child's
-  // copy is one point in time across databases and no command is half-applied in it.
-  std::vector<std::mutex*> locks;
-  for (int d = 0; d < keyspace_->num_dbs(); ++d) {
-    for (size_t i = 0; i < Database::kPartitions; ++i)
-      locks.push_back(&keyspace_->db(d).partition(i).mu);
+  if (aof_->rewrite_in_progress()) {
+    if (!schedule)
+      return "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE "
+             "in order to schedule a BGSAVE whenever possible.";
+    bgsave_scheduled_.store(true);
+    *scheduled = true;
+    return "";
   }
-  std::sort(locks.begin(), locks.end());
   persist::SnapshotOptions opts;
   opts.rdb.compress = config_->GetInt("rdbcompression") != 0;
   opts.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
@@ -435,28 +512,33 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
   opts.used_mem = mallinfo2().uordblks;
   opts.lock_partitions = false;
   std::string path = config_->dbfilename();
-  int64_t now_ms = clock_->NowMs();
-  for (auto* m : locks) m->lock();
-  uint64_t dirty_now = dirty.load();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The child: only this thread exists; it owns a private copy of the keyspace whose locks
-    // this thread holds. No logging (another thread may have held the log lock at fork).
-    std::string temp = "temp-" + std::to_string(getpid()) + ".rdb";
-    std::string err = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path, opts,
-                                            now_ms, nullptr, temp);
-    if (!err.empty()) {
-      err = "Background saving error: " + err + "\n";
-      ssize_t n = write(2, err.data(), err.size());
-      (void)n;
-    }
-    _exit(err.empty() ? 0 : 1);
-  }
-  int fork_errno = errno;
-  for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
+  int64_t now_ms = 0;
+  uint64_t dirty_now = 0;
+  std::string err;
+  pid_t pid = ForkWithAllLocked(
+      [&] {
+        // All partitions locked: the child's copy is one point in time across databases.
+        now_ms = clock_->NowMs();
+        dirty_now = dirty.load();
+        return true;
+      },
+      [&] {
+        // The child: no logging (another thread may have held the log lock at fork).
+        std::string temp = "temp-" + std::to_string(getpid()) + ".rdb";
+        std::string e = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path,
+                                              opts, now_ms, nullptr, temp);
+        if (!e.empty()) {
+          e = "Background saving error: " + e + "\n";
+          ssize_t n = write(2, e.data(), e.size());
+          (void)n;
+        }
+        return e.empty() ? 0 : 1;
+      },
+      &err);
   if (pid < 0) {
     rdb_last_save_ok.store(false);
-    return std::string("ERR Can't save in background: fork: ") + strerror(fork_errno);
+    UpdateDiskError();
+    return "ERR Can't save in background: " + err;
   }
   bgsave_dirty_ = dirty_now;
   bgsave_start_ms.store(clock_->NowMs());
@@ -497,7 +579,13 @@ void Server::ReapBackgroundSave(bool kill_child) {
 }
 
 void Server::MaybeScheduledSave() {
-  if (bgsave_in_progress()) return;
+  if (bgsave_in_progress() || aof_->rewrite_in_progress()) return;
+  if (bgsave_scheduled_.exchange(false)) {  // BGSAVE SCHEDULE during an AOF rewrite
+    bool scheduled;
+    std::string err = BackgroundSave(false, &scheduled);
+    if (!err.empty()) LogWarning(err);
+    return;
+  }
   std::vector<std::string> points = config_->save();
   if (points.empty()) return;
   int64_t now_ms = clock_->NowMs();

@@ -2,6 +2,8 @@
 // the services commands reach through cmd::ServerApi.
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -74,6 +76,7 @@ struct LatencyEvent {
 };
 
 class Worker;
+class AofService;
 
 // Listening sockets shared by every worker; closed when the last holder lets go (so a worker
 // never removes a reused fd number from its poller).
@@ -165,6 +168,29 @@ class Server final : public cmd::ServerApi {
   // Loads dbfilename before Start(): "" when loaded or when there is no file, else the error
   // (the keyspace is then untouched).
   std::string LoadSnapshotAtStartup();
+  // Loads what persistence holds before Start(): the AOF with appendonly yes (see
+  // AofService::LoadAtStartup), else dbfilename. "" or the fatal error.
+  std::string LoadDataAtStartup();
+  AofService& aof() { return *aof_; }
+
+  // Locks every partition of every database (in address order), runs fn, unlocks: a moment
+  // when no command is half-done. Call with no partition lock held.
+  void WithAllLocked(const std::function<void()>& fn);
+  // Same, and forks once `prepare` returned true: the child runs `child` (on its private
+  // copy of the keyspace, whose locks it holds) and _exits with its result. Returns the
+  // child's pid, 0 if prepare returned false, -1 if fork failed (*error set).
+  pid_t ForkWithAllLocked(const std::function<bool()>& prepare, const std::function<int()>& child,
+                          std::string* error);
+
+  // Persistence failures that refuse writes (and PING), as Redis does: 0 none, else the
+  // MISCONF reply. Refreshed by the cron and when a save or the AOF fails.
+  std::string DiskErrorReply();
+  void UpdateDiskError();
+  bool disk_error() const { return disk_error_.load(std::memory_order_relaxed); }
+
+  // Before the replies of c's writes go out: waits until the AOF acknowledges them
+  // (c.aof_ticket); if it cannot, each such reply becomes a MISCONF error. Returns false then.
+  bool AwaitPersistence(Connection& c);
   // BGSAVE: locks every partition of every database, forks, unlocks; the child writes the
   // snapshot and exits, the cron reaps it (ReapBackgroundSave). "" when started (or, with
   // schedule, *scheduled when one was already running), else the error reply.
@@ -182,6 +208,8 @@ class Server final : public cmd::ServerApi {
   std::atomic<uint64_t> rdb_last_load_keys{0};
 
  private:
+  std::unique_ptr<AofService> aof_;
+  std::atomic<bool> disk_error_{false};
   std::mutex bgsave_mu_;  // starting and reaping the child
   std::atomic<int> bgsave_child_{-1};
   std::atomic<bool> bgsave_scheduled_{false};

@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
+#include "server/aof.h"
 #include "server/log.h"
 
 namespace ember::server {
@@ -116,20 +118,15 @@ void Worker::Loop() {
       auto it = conns_.find(t);
       if (it == conns_.end()) continue;
       Connection& c = *it->second;
-      if (events[i].writable) {
-        Flush(c);
+      // Output drained: FlushOrDefer resumes requests parked by backpressure. A connection
+      // waiting for the AOF is served by CompleteAofWaits.
+      if (events[i].writable && !c.aof_waiting) {
+        FlushOrDefer(c);
         if (conns_.find(t) == conns_.end()) continue;
-        // Output drained: resume requests parked by backpressure.
-        if (!c.want_write && c.parked && !c.close_after_reply) {
-          c.parked = false;
-          ProcessInput(c, false, 0);
-          if (conns_.find(t) == conns_.end()) continue;
-          Flush(c);
-          if (conns_.find(t) == conns_.end()) continue;
-        }
       }
       if (events[i].readable) OnReadable(c);
     }
+    if (!aof_waiters_.empty()) CompleteAofWaits();
     int64_t now = server_->clock().NowMs();
     int64_t period = 1000 / std::max<int64_t>(1, server_->config().hz.load());
     if (now - last_cron_ms_ >= period) {
@@ -230,12 +227,46 @@ void Worker::OnReadable(Connection& c) {
     Close(c);
     return;
   }
-  Flush(c);
-  while (conns_.find(id) != conns_.end() && c.parked && !c.want_write) {
+  FlushOrDefer(c);
+}
+
+void Worker::FlushOrDefer(Connection& c) {
+  const uint64_t id = c.id;
+  while (true) {
+    if (c.aof_ticket != 0) {
+      if (!c.aof_waiting) {
+        c.aof_waiting = true;
+        aof_waiters_.push_back(id);
+      }
+      return;
+    }
+    Flush(c);
+    if (conns_.find(id) == conns_.end()) return;
+    if (!c.parked || c.want_write || c.close_after_reply) return;
     c.parked = false;
     ProcessInput(c, false, 0);
     if (conns_.find(id) == conns_.end()) return;
-    Flush(c);
+  }
+}
+
+void Worker::CompleteAofWaits() {
+  while (!aof_waiters_.empty()) {
+    std::vector<uint64_t> ids;
+    ids.swap(aof_waiters_);
+    uint64_t max_ticket = 0;
+    for (uint64_t id : ids) {
+      auto it = conns_.find(id);
+      if (it != conns_.end()) max_ticket = std::max(max_ticket, it->second->aof_ticket);
+    }
+    if (max_ticket != 0) server_->aof().Wait(max_ticket);  // the iteration's one write/fsync
+    for (uint64_t id : ids) {
+      auto it = conns_.find(id);
+      if (it == conns_.end()) continue;
+      Connection& c = *it->second;
+      c.aof_waiting = false;
+      server_->AwaitPersistence(c);  // returns at once now, or rewrites unacknowledged replies
+      FlushOrDefer(c);
+    }
   }
 }
 

@@ -59,6 +59,12 @@ class Worker {
   void OnReadable(Connection& c);
   void ProcessInput(Connection& c, bool from_scratch, size_t n);
   void Flush(Connection& c);
+  // Sends c's replies and resumes parked input, unless replies wait for the AOF: then c is
+  // queued and served by CompleteAofWaits at the end of the event-loop iteration.
+  void FlushOrDefer(Connection& c);
+  // One AOF wait (write, or fsync under always) for every write the iteration ran, then the
+  // queued connections get their replies (MISCONF errors for writes that were not persisted).
+  void CompleteAofWaits();
   void Close(Connection& c);
   void Cron(int64_t now_ms);
   void RunMailbox();
@@ -73,6 +79,7 @@ class Worker {
   net::Waker waker_;
   std::shared_ptr<ListenerSet> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
   std::unique_ptr<char[]> rbuf_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "server/aof.h"
 #include "server/worker.h"
 
 namespace ember::server {
@@ -54,10 +55,23 @@ void Worker::OnUdpReadable(int fd) {
         udp_dropped.Add();
       }
     }
+    // Replies to writes wait for the AOF; those it could not persist become MISCONF errors.
+    std::string misconf;
+    if (c.aof_ticket != 0 && !server_->aof().Wait(c.aof_ticket))
+      misconf = "-" + server_->aof().MisconfError() + "\r\n";
+    c.aof_ticket = 0;
     // c.out no longer changes: the queued views stay valid until Send().
-    for (size_t k = 0; k < replies; ++k)
-      udp_batch_->QueueReply(spans[k].datagram,
-                             std::string_view(c.out).substr(spans[k].start, spans[k].len));
+    size_t next_unacked = 0;
+    for (size_t k = 0; k < replies; ++k) {
+      std::string_view reply = std::string_view(c.out).substr(spans[k].start, spans[k].len);
+      while (next_unacked < c.unacked.size() && c.unacked[next_unacked].first < spans[k].start)
+        ++next_unacked;
+      if (!misconf.empty() && next_unacked < c.unacked.size() &&
+          c.unacked[next_unacked].first == spans[k].start)
+        reply = misconf;
+      udp_batch_->QueueReply(spans[k].datagram, reply);
+    }
+    c.unacked.clear();
     net_output.Add(udp_batch_->Send(fd));
     if (c.out.capacity() > (1u << 20)) std::string().swap(c.out);
     if (n < kUdpBatch) return;

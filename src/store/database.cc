@@ -65,6 +65,7 @@ uint8_t Database::Frequency(const Entry* e, int64_t now_ms) const {
 }
 
 void Database::EraseExpired(Partition& p, Entry** link) {
+  NotifyExpired((*link)->key());
   p.volatile_keys.Dec();
   FreeEntry(p.table.Unlink(link));
   expired_keys.fetch_add(1, std::memory_order_relaxed);
@@ -76,7 +77,7 @@ Entry** Database::FindLink(std::string_view key, int64_t now_ms, bool no_touch) 
   Entry** link = p.table.FindLink(key, h);
   if (link == nullptr) return nullptr;
   Entry* e = *link;
-  if (e->has_expire() && e->expire_ms() <= now_ms) {
+  if (Expired(e, now_ms)) {
     EraseExpired(p, link);
     return nullptr;
   }
@@ -155,7 +156,8 @@ size_t Database::VolatileSize() {
   return n;
 }
 
-std::function<void()> Database::TakeAll(size_t* removed) {
+std::function<void()> Database::TakeAll(size_t* removed,
+                                        const std::function<void()>& while_locked) {
   // Lock every partition first so the flush is atomic for multi-key commands.
   for (size_t i = 0; i < kPartitions; ++i) parts_[i].mu.lock();
   auto tables = std::make_shared<std::vector<KeyTable>>();
@@ -166,8 +168,9 @@ std::function<void()> Database::TakeAll(size_t* removed) {
     parts_[i].volatile_keys.store(0);
     parts_[i].expire_cursor = 0;
   }
-  for (size_t i = kPartitions; i > 0; --i) parts_[i - 1].mu.unlock();
   if (removed) *removed = n;
+  if (while_locked) while_locked();
+  for (size_t i = kPartitions; i > 0; --i) parts_[i - 1].mu.unlock();
   return [tables]() { tables->clear(); };
 }
 
@@ -235,7 +238,7 @@ bool Database::RandomKey(int64_t now_ms, const std::function<uint64_t()>& rnd, s
       std::lock_guard lk(p.mu);
       Entry* e = p.table.Random(rnd());
       if (e == nullptr) continue;
-      if (e->has_expire() && e->expire_ms() <= now_ms) {
+      if (Expired(e, now_ms)) {
         EraseExpired(p, p.table.FindLink(e->key(), HashKey(e->key())));
         retry = true;
         break;
@@ -251,6 +254,7 @@ bool Database::RandomKey(int64_t now_ms, const std::function<uint64_t()>& rnd, s
 }
 
 size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int64_t* ttl_sum) {
+  if (expiry_paused()) return 0;
   size_t deleted = 0;
   size_t parts_done = 0;
   std::vector<Entry*> dead;
@@ -272,6 +276,7 @@ size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int
               *ttl_sum += std::min<int64_t>(e->expire_ms() - now_ms, int64_t{1} << 40);
               return false;
             }
+            NotifyExpired(e->key());
             p.volatile_keys.Dec();
             dead.push_back(e);
             return true;
@@ -296,7 +301,7 @@ size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int
   return deleted;
 }
 
-void Database::SwapContents(Database& a, Database& b) {
+void Database::SwapContents(Database& a, Database& b, const std::function<void()>& while_locked) {
   if (&a == &b) return;
   // All partitions of both, in address order (LockSet's order), so the swap is atomic.
   std::vector<std::mutex*> locks;
@@ -316,11 +321,15 @@ void Database::SwapContents(Database& a, Database& b) {
     y.volatile_keys.store(v);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
+  if (while_locked) while_locked();
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
 
 Keyspace::Keyspace(int num_dbs) {
-  for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Database>(&policy_));
+  for (int i = 0; i < num_dbs; ++i) {
+    dbs_.push_back(std::make_unique<Database>(&policy_));
+    dbs_.back()->SetHooks(i, &hooks_);
+  }
 }
 
 void LockSet::Lock() {

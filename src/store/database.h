@@ -62,6 +62,24 @@ struct AccessPolicy {
   std::atomic<int> lfu_decay_time{1};  // minutes per decrement; 0 never decays
 };
 
+// Told about every key the store deletes because it expired (lazily on access or by the
+// active cycle), with the key's partition lock held, so the AOF can log a DEL in the order
+// the key changed (a replay must not see the key live where the original run did not).
+class ExpiryObserver {
+ public:
+  virtual ~ExpiryObserver() = default;
+  virtual void KeyExpired(int db, std::string_view key) = 0;
+};
+
+// Settings shared by the databases of a keyspace, set before clients are served.
+struct StoreHooks {
+  std::atomic<ExpiryObserver*> expiry_observer{nullptr};
+  // While an AOF is replayed nothing expires (as in Redis): the log already holds a DEL for
+  // each key that expired while it was written, and a later command may depend on a key
+  // whose time has passed since (SET k v PXAT t; INCR k).
+  std::atomic<bool> expiry_paused{false};
+};
+
 // Redis's LFU_INIT_VAL: the counter of a new key.
 inline constexpr uint8_t kLfuInitVal = 5;
 // The counter after decay for the time since the entry's access time (OBJECT FREQ).
@@ -85,6 +103,14 @@ class Database {
       : parts_(std::make_unique<Partition[]>(kPartitions)), policy_(policy) {}
 
   Partition& partition(size_t i) { return parts_[i]; }
+  // Where this database reports expired keys (Keyspace sets it); `index` is its number.
+  void SetHooks(int index, StoreHooks* hooks) {
+    index_ = index;
+    hooks_ = hooks;
+  }
+  bool expiry_paused() const {
+    return hooks_ != nullptr && hooks_->expiry_paused.load(std::memory_order_relaxed);
+  }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
 
   // ---- Per-key operations: the key's partition lock must be held. ----
@@ -120,8 +146,10 @@ class Database {
   size_t VolatileSize();
   // Removes every key atomically (all partitions locked at once); the entries are freed by
   // the returned callable (run it with no lock held, or on a background thread for
-  // FLUSHALL ASYNC). *removed, if given, receives the number of keys taken.
-  std::function<void()> TakeAll(size_t* removed = nullptr);
+  // FLUSHALL ASYNC). *removed, if given, receives the number of keys taken. while_locked,
+  // if given, runs with every partition still locked (to log the flush in order).
+  std::function<void()> TakeAll(size_t* removed = nullptr,
+                                const std::function<void()>& while_locked = {});
   // One SCAN step from `cursor`: calls fn for live entries of whole buckets until about
   // `count` were seen or count*10 (at least 100) non-empty buckets were visited. Returns the
   // next cursor, 0 when the iteration is complete. A full iteration returns every key that
@@ -141,8 +169,10 @@ class Database {
   // the number deleted. Call from one thread at a time (the cron thread).
   size_t ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int64_t* ttl_sum);
   static constexpr size_t kExpireBucketsPerLock = 64;
-  // Exchanges the contents of two databases (SWAPDB); locks every partition of both.
-  static void SwapContents(Database& a, Database& b);
+  // Exchanges the contents of two databases (SWAPDB); locks every partition of both and
+  // runs while_locked, if given, before unlocking.
+  static void SwapContents(Database& a, Database& b,
+                           const std::function<void()>& while_locked = {});
 
   std::atomic<uint64_t> expired_keys{0};  // lazily or actively expired
   std::atomic<int64_t> avg_ttl_ms{0};     // estimate from the expiry cycle's samples
@@ -151,8 +181,19 @@ class Database {
   void CountExpire(bool had, bool has, Partition& p);
   void EraseExpired(Partition& p, Entry** link);
 
+  // Whether e is past its expire time (never while expiry is paused).
+  bool Expired(const Entry* e, int64_t now_ms) const {
+    return e->has_expire() && e->expire_ms() <= now_ms && !expiry_paused();
+  }
+  void NotifyExpired(std::string_view key) {
+    ExpiryObserver* o = hooks_ ? hooks_->expiry_observer.load(std::memory_order_acquire) : nullptr;
+    if (o != nullptr) o->KeyExpired(index_, key);
+  }
+
   std::unique_ptr<Partition[]> parts_;
-  const AccessPolicy* policy_;   // nullptr: LRU
+  const AccessPolicy* policy_;  // nullptr: LRU
+  StoreHooks* hooks_ = nullptr;
+  int index_ = 0;
   size_t expire_partition_ = 0;  // active expiry's partition cursor (cron thread only)
 };
 
@@ -162,9 +203,11 @@ class Keyspace {
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
   Database& db(int i) { return *dbs_[static_cast<size_t>(i)]; }
   AccessPolicy& access_policy() { return policy_; }
+  StoreHooks& hooks() { return hooks_; }
 
  private:
   AccessPolicy policy_;
+  StoreHooks hooks_;
   std::vector<std::unique_ptr<Database>> dbs_;
 };
 
