@@ -587,6 +587,69 @@ std::string AofWriter::IncrPathLocked() const {
   return manifest_.incrs.empty() ? options_.dir : PathOf(manifest_.incrs.back().name);
 }
 
+namespace {
+// The manifest of options.dir, or an empty one when there is none. False on a read or
+// parse error.
+bool ReadManifest(const AofWriterOptions& options, AofManifest* m, std::string* error) {
+  std::string text;
+  bool not_found = false;
+  std::string path = options.dir + "/" + AofManifestName(options.basename);
+  std::string err = FileSystem::Default().ReadFile(path, &text, &not_found);
+  if (!err.empty()) {
+    *error = err;
+    return false;
+  }
+  *m = AofManifest{};
+  return not_found || ParseAofManifest(text, m, error);
+}
+}  // namespace
+
+bool PlanOfflineRewrite(const AofWriterOptions& options, bool rdb_base,
+                        AofWriter::RewritePlan* plan, std::string* error) {
+  if (mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    *error = Errno("Can't create the AOF directory", options.dir);
+    return false;
+  }
+  AofManifest m;
+  if (!ReadManifest(options, &m, error)) return false;
+  plan->base_seq = m.NextBaseSeq();
+  plan->base_name = AofBaseName(options.basename, plan->base_seq, rdb_base);
+  plan->temp_base_path =
+      options.dir + "/temp-rewriteaof-" + std::to_string(plan->base_seq) + ".aof";
+  plan->first_incr_seq = 0;
+  return true;
+}
+
+bool FinishOfflineRewrite(const AofWriterOptions& options, const AofWriter::RewritePlan& plan,
+                          std::string* error) {
+  FileSystem& fs = FileSystem::Default();
+  AofManifest old;
+  if (!ReadManifest(options, &old, error)) return false;
+  std::string err = FsyncPath(plan.temp_base_path);
+  if (err.empty()) err = fs.Rename(plan.temp_base_path, options.dir + "/" + plan.base_name);
+  if (err.empty()) {
+    AofManifest m;
+    m.has_base = true;
+    m.base = AofFileInfo{plan.base_name, plan.base_seq, AofFileInfo::Type::kBase};
+    std::string name = AofManifestName(options.basename);
+    AtomicFileWriter w(fs, options.dir + "/" + name, options.dir + "/temp-" + name);
+    err = w.Open();
+    if (err.empty()) err = w.Append(FormatAofManifest(m));
+    if (err.empty()) err = w.Commit();
+  }
+  if (!err.empty()) {
+    fs.Remove(plan.temp_base_path);
+    *error = err;
+    return false;
+  }
+  std::vector<AofFileInfo> files = old.LoadOrder();
+  files.insert(files.end(), old.history.begin(), old.history.end());
+  for (const AofFileInfo& f : files) {
+    if (f.name != plan.base_name) fs.Remove(options.dir + "/" + f.name);
+  }
+  return true;
+}
+
 std::string UpgradeSingleFileAof(const std::string& dir, const std::string& appenddirname,
                                  const std::string& appendfilename) {
   std::string old_path = dir + "/" + appendfilename;

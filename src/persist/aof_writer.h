@@ -208,6 +208,14 @@ class AofWriter {
   std::thread thread_;
 };
 
+// BGREWRITEAOF with the AOF off (Redis writes a base and a manifest naming only it): plans
+// the next base of the directory; the caller writes it to plan->temp_base_path, then
+// FinishOfflineRewrite installs it and drops every file the old manifest named.
+bool PlanOfflineRewrite(const AofWriterOptions& options, bool rdb_base,
+                        AofWriter::RewritePlan* plan, std::string* error);
+bool FinishOfflineRewrite(const AofWriterOptions& options, const AofWriter::RewritePlan& plan,
+                          std::string* error);
+
 // Moves a Redis <= 6 single-file AOF (<dir>/<appendfilename>) into the multi-part layout:
 // it becomes the base (keeping its name) of <dir>/<appenddirname>, with a new manifest; open
 // an AofWriter on the directory afterwards to add the first incremental file. Crash-safe:

@@ -10,8 +10,10 @@ namespace {
 
 // Serialises one database with all of its partitions locked (partitions are locked in index
 // order, which is address order, the order LockSet uses). Returns "" or the first error.
+// Unlocked (a forked child's private copy), the bytes are streamed to `file` every ~1 MB,
+// so the child's memory stays small; locked (SAVE), they are written after the unlock.
 std::string SerializeDb(Database& db, int index, int64_t now_ms, bool lock, RdbWriter& w,
-                        uint64_t* keys) {
+                        uint64_t* keys, AtomicFileWriter& file) {
   if (lock) {
     for (size_t i = 0; i < Database::kPartitions; ++i) db.partition(i).mu.lock();
   }
@@ -32,6 +34,8 @@ std::string SerializeDb(Database& db, int index, int64_t now_ms, bool lock, RdbW
         if (!err.empty() || !is_live(e)) return;
         err = w.WriteEntry(e);
       });
+      if (!lock && err.empty() && w.bytes_written() - w.bytes_taken() >= (1u << 20))
+        err = file.Append(w.TakeBuffer());
     }
   }
   if (lock) {
@@ -62,7 +66,7 @@ std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
   w.Aux("aof-base", opts.aof_base ? "1" : "0");
   SnapshotStats st;
   for (int i = 0; i < ks.num_dbs(); ++i) {
-    err = SerializeDb(ks.db(i), i, now_ms, opts.lock_partitions, w, &st.keys);
+    err = SerializeDb(ks.db(i), i, now_ms, opts.lock_partitions, w, &st.keys, file);
     if (err.empty()) err = file.Append(w.TakeBuffer());
     if (!err.empty()) return err;
   }

@@ -291,7 +291,6 @@ std::string AofService::RewriteNow() {
 std::string AofService::StartRewrite(const char* why) {
   // Called with rewrite_mu_ held and no child running.
   std::shared_ptr<persist::AofWriter> w = writer();
-  if (!w) return "ERR The append only file is off";
   persist::SnapshotOptions opts;
   opts.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
   opts.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
@@ -309,6 +308,7 @@ std::string AofService::StartRewrite(const char* why) {
         // Every partition is locked: the switch to a new incremental file is one point in
         // the order of writes, and the child's copy is the dataset at that point.
         now_ms = server_.clock().NowMs();
+        if (!w) return persist::PlanOfflineRewrite(WriterOptions(), preamble, &rw.plan, &err);
         return w->StartRewrite(&rw.plan, &err, preamble);
       },
       [&] {
@@ -324,7 +324,8 @@ std::string AofService::StartRewrite(const char* why) {
       },
       &err);
   if (pid <= 0) {
-    if (pid < 0) w->AbortRewrite(rw.plan);
+    if (pid < 0 && w) w->AbortRewrite(rw.plan);
+    if (pid < 0 && !w) unlink(rw.plan.temp_base_path.c_str());
     last_rewrite_ok_.store(false);
     consecutive_failures_.fetch_add(1);
     return err.empty() ? "ERR Can't rewrite append only file in background: fork failed" : err;
@@ -340,8 +341,6 @@ std::string AofService::BackgroundRewrite(bool* scheduled) {
   std::lock_guard lk(rewrite_mu_);
   *scheduled = false;
   if (child_.load() > 0) return "ERR Background append only file rewriting already in progress";
-  if (!enabled())
-    return "ERR The append only file is off: turn it on with CONFIG SET appendonly yes";
   if (server_.bgsave_in_progress()) {
     scheduled_.store(true);
     *scheduled = true;
@@ -369,13 +368,18 @@ void AofService::ReapChild(bool kill_child) {
   last_rewrite_time_s_.store((server_.clock().NowMs() - rw.start_ms) / 1000);
   bool ok = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::string err;
-  if (ok && rw.writer->FinishRewrite(rw.plan, &err)) {
+  bool installed = false;
+  if (ok) {
+    installed = rw.writer ? rw.writer->FinishRewrite(rw.plan, &err)
+                          : persist::FinishOfflineRewrite(WriterOptions(), rw.plan, &err);
+  }
+  if (installed) {
     rewrites_.fetch_add(1);
     consecutive_failures_.store(0);
     last_rewrite_ok_.store(true);
     base_stale_ = false;
     retry_delay_ms_ = 1000;
-    if (!rw.writer->stats().failed) failing_.store(false);
+    if (!rw.writer || !rw.writer->stats().failed) failing_.store(false);
     RefreshSizes();
     rewrite_base_size_.store(current_size_.load());
     LogNotice("Background AOF rewrite finished successfully");
@@ -384,13 +388,20 @@ void AofService::ReapChild(bool kill_child) {
   if (ok) {
     LogWarning("Background AOF rewrite failed to install the new base: " + err);
   } else {
-    rw.writer->AbortRewrite(rw.plan);
+    if (rw.writer) {
+      rw.writer->AbortRewrite(rw.plan);
+    } else {
+      unlink(rw.plan.temp_base_path.c_str());
+    }
     LogWarning(kill_child ? "Background AOF rewrite child killed"
                           : "Background AOF rewrite terminated with error (status " +
                                 std::to_string(status) + ")");
   }
   last_rewrite_ok_.store(false);
   consecutive_failures_.fetch_add(1);
+  // Do not fork again at once (the disk may still be full): back off, up to 5 s.
+  next_retry_ms_ = server_.clock().NowMs() + retry_delay_ms_;
+  retry_delay_ms_ = std::min<int64_t>(retry_delay_ms_ * 2, 5'000);
 }
 
 void AofService::RefreshSizes() {
@@ -412,6 +423,12 @@ void AofService::RefreshSizes() {
 void AofService::Cron() {
   std::lock_guard lk(rewrite_mu_);
   ReapChild(false);
+  const bool child = child_.load() > 0 || server_.bgsave_in_progress();
+  if (!child && scheduled_.exchange(false)) {  // BGREWRITEAOF during a BGSAVE
+    std::string err = StartRewrite("scheduled");
+    if (!err.empty()) LogWarning(err);
+    return;
+  }
   std::shared_ptr<persist::AofWriter> w = writer();
   if (!w) return;
   int64_t now = server_.clock().NowMs();
@@ -428,19 +445,14 @@ void AofService::Cron() {
     failing_.store(true);
     base_stale_ = true;
   }
-  if (child_.load() > 0 || server_.bgsave_in_progress()) return;
-  if (scheduled_.exchange(false)) {
-    std::string err = StartRewrite("scheduled");
-    if (!err.empty()) LogWarning(err);
-    return;
-  }
+  if (child) return;
   if (base_stale_) {
     if (now < next_retry_ms_) return;
     std::string err = StartRewrite(st.failed ? "recovering from a write error" : "new AOF");
     if (!err.empty()) {
       LogWarning("AOF rewrite to recover failed: " + err);
       next_retry_ms_ = now + retry_delay_ms_;
-      retry_delay_ms_ = std::min<int64_t>(retry_delay_ms_ * 2, 10'000);
+      retry_delay_ms_ = std::min<int64_t>(retry_delay_ms_ * 2, 5'000);
     }
     return;
   }
@@ -450,7 +462,7 @@ void AofService::Cron() {
   int64_t cur =
       current_size_.load() + static_cast<int64_t>(st.written_bytes - written_at_refresh_.load());
   int64_t base = std::max<int64_t>(rewrite_base_size_.load(), 1);
-  if (perc > 0 && cur > min_size && (cur - base) * 100 / base >= perc) {
+  if (perc > 0 && cur > min_size && (cur - base) * 100 / base >= perc && now >= next_retry_ms_) {
     std::string err = StartRewrite("automatic: the AOF grew");
     if (!err.empty()) LogWarning(err);
   }

@@ -76,7 +76,7 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
  private:
   struct Rewrite {
     persist::AofWriter::RewritePlan plan;
-    std::shared_ptr<persist::AofWriter> writer;
+    std::shared_ptr<persist::AofWriter> writer;  // null: the AOF is off (base and manifest only)
     int64_t start_ms = 0;
   };
   persist::AofWriterOptions WriterOptions() const;

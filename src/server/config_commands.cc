@@ -137,6 +137,12 @@ std::string Server::RebindListeners() {
 void Server::InitConfigHooks() {
   Config& c = *config_;
   c.SetApplyHook("appendonly", [this] { return aof().ApplyAppendOnly(); });
+  for (const char* name : {"stop-writes-on-bgsave-error", "save"}) {
+    c.SetApplyHook(name, [this] {
+      UpdateDiskError();  // at once, not at the next cron tick
+      return std::string();
+    });
+  }
   c.SetApplyHook("appendfsync", [this] { return aof().ApplyFsync(); });
   c.SetApplyHook("loglevel", [&c] {
     LogSetLevel(static_cast<int>(c.loglevel.load()));

@@ -198,6 +198,7 @@ void Server::CronLoop() {
     aof_->Cron();
     MaybeScheduledSave();
     UpdateDiskError();
+    UpdateForkActive();
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -435,12 +436,14 @@ pid_t Server::ForkWithAllLocked(const std::function<bool()>& prepare,
   int fork_errno = 0;
   WithAllLocked([&] {
     if (!prepare()) return;
+    keyspace_->hooks().fork_active.store(true);
     pid = fork();
     if (pid == 0) {
       // Only this thread exists in the child; it holds the locks of its private copy.
       _exit(child());
     }
     fork_errno = errno;
+    if (pid < 0) UpdateForkActive();
   });
   if (pid < 0) *error = std::string("fork: ") + strerror(fork_errno);
   return pid;
@@ -455,6 +458,10 @@ std::string Server::DiskErrorReply() {
          "instance is configured to report errors during writes if RDB snapshotting fails "
          "(stop-writes-on-bgsave-error option). Please check the Ember logs for details about "
          "the RDB error.";
+}
+
+void Server::UpdateForkActive() {
+  keyspace_->hooks().fork_active.store(bgsave_in_progress() || aof_->rewrite_in_progress());
 }
 
 void Server::UpdateDiskError() {

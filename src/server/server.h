@@ -186,6 +186,8 @@ class Server final : public cmd::ServerApi {
   // MISCONF reply. Refreshed by the cron and when a save or the AOF fails.
   std::string DiskErrorReply();
   void UpdateDiskError();
+  // Whether a forked child exists (store hooks: reads then leave access times alone).
+  void UpdateForkActive();
   bool disk_error() const { return disk_error_.load(std::memory_order_relaxed); }
 
   // Before the replies of c's writes go out: waits until the AOF acknowledges them

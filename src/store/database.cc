@@ -51,6 +51,9 @@ Entry* TransferEntry(Entry* src, const EntryInit& init) {
 }
 
 void Database::Touch(Entry* e, int64_t now_ms) {
+  // While a forked child writes a snapshot, a read must not dirty the page of its entry
+  // (copy-on-write would duplicate it): access times stand still, as in Redis.
+  if (hooks_ != nullptr && hooks_->fork_active.load(std::memory_order_relaxed)) return;
   if (policy_ != nullptr && policy_->lfu.load(std::memory_order_relaxed)) {
     uint8_t c = LfuDecayed(e, now_ms, policy_->lfu_decay_time.load(std::memory_order_relaxed));
     e->freq =

@@ -78,6 +78,8 @@ struct StoreHooks {
   // each key that expired while it was written, and a later command may depend on a key
   // whose time has passed since (SET k v PXAT t; INCR k).
   std::atomic<bool> expiry_paused{false};
+  // A forked child (BGSAVE, AOF rewrite) shares our pages: reads do not record access times.
+  std::atomic<bool> fork_active{false};
 };
 
 // Redis's LFU_INIT_VAL: the counter of a new key.

@@ -847,11 +847,9 @@ def test_help_lists_every_directive_with_default(server):
 
 @pytest.mark.ember_only
 def test_ember_specific_config(server, conn):
-    # appendonly yes is refused until persistence exists (a write must never be acknowledged
-    # and then lost).
-    assert error_of(conn, "CONFIG", "SET", "appendonly", "yes") == (
-        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - appendonly yes is "
-        "not supported yet: Ember has no AOF persistence")
+    # Persistence is on by default: the AOF (Redis: appendonly no) and Redis's save schedule.
+    assert config_get(conn, "appendonly") == b"yes"
+    assert config_get(conn, "appendfsync") == b"everysec"
     assert config_get(conn, "threads") == b"2"
     assert config_get(conn, "enable-debug-command") == b"local"
     p = run_server_cmd(["--port", free_port(), "--threads", "2", "--daemonize", "yes"])

@@ -24,6 +24,12 @@ pytestmark = pytest.mark.ember_only
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
+def rdb_start(server, args=None, **kw):
+    """An Ember server that persists through dump.rdb only, unless args say otherwise (later
+    arguments win): no AOF and no save schedule, so each test states what it relies on."""
+    return server.start(["--appendonly", "no", "--save", ""] + list(args or []), **kw)
+
+
 class RedisProcess:
     """A real redis-server started by this module (stopped by PID only)."""
 
@@ -140,7 +146,7 @@ def test_redis_dump_loads_in_ember(tmp_path, redis_factory, server):
     edir = tmp_path / "ember"
     edir.mkdir()
     shutil.copy(rdir / "dump.rdb", edir / "dump.rdb")
-    srv = server.start(tmpdir=str(edir))
+    srv = rdb_start(server, tmpdir=str(edir))
     got = snapshot_of(ember_client_factory(srv))
     assert got == expected
     # Integers are int-encoded again, long strings raw, as Redis would have them.
@@ -153,7 +159,7 @@ def test_redis_dump_loads_in_ember(tmp_path, redis_factory, server):
 def test_ember_dump_loads_in_redis(tmp_path, redis_factory, server):
     edir = tmp_path / "ember"
     edir.mkdir()
-    srv = server.start(tmpdir=str(edir))
+    srv = rdb_start(server, tmpdir=str(edir))
     data = dataset()
     populate(ember_client_factory(srv), data)
     c = srv.client()
@@ -172,7 +178,7 @@ def test_ember_dump_loads_in_redis(tmp_path, redis_factory, server):
 @pytest.mark.parametrize("compression", ["yes", "no"])
 def test_ember_save_restart_roundtrip(tmp_path, server, compression):
     d = str(tmp_path)
-    srv = server.start(["--rdbcompression", compression], tmpdir=d)
+    srv = rdb_start(server, ["--rdbcompression", compression], tmpdir=d)
     data = dataset()
     populate(ember_client_factory(srv), data)
     expected = snapshot_of(ember_client_factory(srv))
@@ -188,40 +194,40 @@ def test_ember_save_restart_roundtrip(tmp_path, server, compression):
     assert c.lastsave() >= before
     assert not [f for f in os.listdir(d) if f.startswith("temp-")]
     assert srv.stop() == 0
-    srv2 = server.start(tmpdir=d)
+    srv2 = rdb_start(server, tmpdir=d)
     assert snapshot_of(ember_client_factory(srv2)) == expected
 
 
 def test_shutdown_save_and_sigterm_with_save_points(tmp_path, server):
     d = str(tmp_path)
-    srv = server.start(tmpdir=d)
+    srv = rdb_start(server, tmpdir=d)
     srv.client().set("a", "1")
     try:
         srv.client().shutdown(save=True)
     except redis.ConnectionError:
         pass
     assert srv.wait_exit() == 0
-    srv2 = server.start(["--save", "3600 1"], tmpdir=d)
+    srv2 = rdb_start(server, ["--save", "3600 1"], tmpdir=d)
     assert srv2.client().get("a") == b"1"
     srv2.client().set("b", "2")
     assert srv2.stop() == 0  # SIGTERM with save points: saves first
-    srv3 = server.start(tmpdir=d)
+    srv3 = rdb_start(server, tmpdir=d)
     assert srv3.client().mget("a", "b") == [b"1", b"2"]
     srv3.client().set("c", "3")
     assert srv3.stop() == 0  # no save points: nothing saved
-    srv4 = server.start(tmpdir=d)
+    srv4 = rdb_start(server, tmpdir=d)
     assert srv4.client().get("c") is None
 
 
 def test_no_dump_file_starts_empty(tmp_path, server):
-    srv = server.start(tmpdir=str(tmp_path))
+    srv = rdb_start(server, tmpdir=str(tmp_path))
     assert srv.client().dbsize() == 0
     assert not os.path.exists(tmp_path / "dump.rdb")
 
 
 def test_dbfilename_is_used(tmp_path, server):
     d = str(tmp_path)
-    srv = server.start(["--dbfilename", "other.rdb"], tmpdir=d)
+    srv = rdb_start(server, ["--dbfilename", "other.rdb"], tmpdir=d)
     srv.client().set("k", "v")
     assert srv.client().save()
     assert os.path.exists(tmp_path / "other.rdb")
@@ -281,7 +287,7 @@ def _wait_bgsave_done(c, timeout=10):
 def test_bgsave_writes_a_snapshot(tmp_path, server, redis_factory):
     d = tmp_path / "ember"
     d.mkdir()
-    srv = server.start(tmpdir=str(d))
+    srv = rdb_start(server, tmpdir=str(d))
     data = dataset()
     populate(ember_client_factory(srv), data)
     expected = snapshot_of(ember_client_factory(srv))
@@ -305,7 +311,7 @@ def test_bgsave_writes_a_snapshot(tmp_path, server, redis_factory):
 
 
 def test_bgsave_arguments(server):
-    srv = server.start()
+    srv = rdb_start(server)
     c = srv.client()
     with pytest.raises(redis.ResponseError, match="syntax error"):
         c.execute_command("BGSAVE", "NOW")
@@ -316,7 +322,7 @@ def test_bgsave_arguments(server):
 
 
 def test_bgsave_while_one_runs(server):
-    srv = server.start()
+    srv = rdb_start(server)
     c = srv.client()
     c.execute_command("DEBUG", "POPULATE", "200000")
     conn = srv.conn()
@@ -345,7 +351,7 @@ def test_bgsave_while_one_runs(server):
 def test_snapshot_is_point_in_time(tmp_path, server, command):
     """MSETs of key pairs run while snapshots are taken: every pair is equal in the file."""
     d = str(tmp_path)
-    srv = server.start(tmpdir=d)
+    srv = rdb_start(server, tmpdir=d)
     pairs = 50
     stop = threading.Event()
 
@@ -373,7 +379,7 @@ def test_snapshot_is_point_in_time(tmp_path, server, command):
             t.join()
     assert c.info("persistence")["rdb_saves"] == 5
     assert srv.stop() == 0
-    srv2 = server.start(tmpdir=d)
+    srv2 = rdb_start(server, tmpdir=d)
     c2 = srv2.client()
     for i in range(pairs):
         assert c2.get("a:%d" % i) == c2.get("b:%d" % i)
@@ -381,7 +387,7 @@ def test_snapshot_is_point_in_time(tmp_path, server, command):
 
 def test_save_points_trigger_bgsave(tmp_path, server):
     d = str(tmp_path)
-    srv = server.start(["--save", "1 2"], tmpdir=d)
+    srv = rdb_start(server, ["--save", "1 2"], tmpdir=d)
     c = srv.client()
     c.set("one", "1")
     time.sleep(1.5)
@@ -395,5 +401,5 @@ def test_save_points_trigger_bgsave(tmp_path, server):
     assert c.info("persistence")["rdb_changes_since_last_save"] == 0
     assert "2 changes in 1 seconds. Saving..." in srv.log()
     srv.kill()  # no final save: the file is the one the save point wrote
-    srv2 = server.start(tmpdir=d)
+    srv2 = rdb_start(server, tmpdir=d)
     assert srv2.client().mget("one", "two") == [b"1", b"2"]

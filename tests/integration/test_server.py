@@ -126,10 +126,13 @@ def test_info_stats(r, server):
     c.close()
 
 
-def test_info_persistence(conn):
+def test_info_persistence(conn, is_ember):
     _, f = info(conn, "persistence")
     assert f["loading"] == "0"
-    assert f["aof_enabled"] == "0"
+    # Ember's default is appendonly yes (the suite starts Redis with appendonly no).
+    assert f["aof_enabled"] == ("1" if is_ember else "0")
+    assert f["aof_last_write_status"] == "ok"
+    assert f["aof_rewrite_in_progress"] == "0"
     assert int(f["rdb_last_save_time"]) <= time.time() + 1
     assert "rdb_changes_since_last_save" in f
     assert f["rdb_bgsave_in_progress"] == "0"
