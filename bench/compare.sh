@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ember vs Redis benchmark: throughput (redis-benchmark), CPU per request,
-# memory per key, and optionally instructions (callgrind) and syscalls (perf)
-# per request. See bench/README.md. Prints figures; it is not a test.
+# memory per key, SET throughput with the append-only file on (everysec and
+# always), and optionally instructions (callgrind) and syscalls (perf) per
+# request. See bench/README.md. Prints figures; it is not a test.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,7 +12,9 @@ HELPER=(/usr/bin/python3 "$SCRIPT_DIR/compare_helper.py")
 # ------------------------------------------------------------ configuration
 CONFIG_VARS=(EMBER_BIN REDIS_BIN EMBER_ARGS REDIS_ARGS ROUNDS REQUESTS REQUESTS_P1 REQUESTS_P16
              PIPELINES TESTS CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CALLGRIND CG_REQUESTS PERF
-             SERVER_CPU CLIENT_CPU WARMUP SKIP_THROUGHPUT SKIP_MEMORY RESULTS_DIR)
+             SERVER_CPU CLIENT_CPU WARMUP SKIP_THROUGHPUT SKIP_MEMORY RESULTS_DIR
+             AOF AOF_FSYNC AOF_PIPELINES AOF_REQUESTS_P1 AOF_REQUESTS_P16 AOF_KEYSPACE
+             AOF_SYSCALLS AOF_TMPDIR)
 # Remember what the caller set, to print the exact command line later.
 INVOCATION=""
 for v in "${CONFIG_VARS[@]}"; do
@@ -42,6 +45,14 @@ WARMUP=${WARMUP:-1}
 SKIP_THROUGHPUT=${SKIP_THROUGHPUT:-0}
 SKIP_MEMORY=${SKIP_MEMORY:-0}
 RESULTS_DIR=${RESULTS_DIR:-$REPO_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
+AOF=${AOF:-1}
+AOF_FSYNC=${AOF_FSYNC:-"everysec always"}
+AOF_PIPELINES=${AOF_PIPELINES:-"1 16"}
+AOF_REQUESTS_P1=${AOF_REQUESTS_P1:-${REQUESTS:-200000}}
+AOF_REQUESTS_P16=${AOF_REQUESTS_P16:-${REQUESTS:-500000}}
+AOF_KEYSPACE=${AOF_KEYSPACE:-1000000}
+AOF_SYSCALLS=${AOF_SYSCALLS:-1}
+AOF_TMPDIR=${AOF_TMPDIR:-${TMPDIR:-/tmp}}
 
 usage() {
     sed -n '/^# usage-start/,/^# usage-end/{/^# usage-/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -68,6 +79,13 @@ usage() {
 #   SERVER_CPU / CLIENT_CPU  cores for servers / redis-benchmark (default 0 / 1)
 #   WARMUP=0      skip the unrecorded warm-up run
 #   SKIP_THROUGHPUT=1 / SKIP_MEMORY=1  skip that part
+#   AOF=0         skip the append-only file section (SET with appendonly yes)
+#   AOF_FSYNC     appendfsync policies to compare (default "everysec always")
+#   AOF_PIPELINES pipeline depths in the AOF section (default "1 16")
+#   AOF_REQUESTS_P1 / AOF_REQUESTS_P16  SETs per AOF run (default 200000 / 500000)
+#   AOF_KEYSPACE  redis-benchmark -r in the AOF section (default 1000000)
+#   AOF_SYSCALLS=0  skip the perf pass counting fsyncs, writes, futexes per request
+#   AOF_TMPDIR    where each AOF server's fresh directory is made (default $TMPDIR or /tmp)
 #   RESULTS_DIR   where logs and results go (default bench/results/<timestamp>)
 # usage-end
 
@@ -83,10 +101,13 @@ log() { printf '%s\n' "$*" >&2; }
 die() { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
 
 for v in ROUNDS REQUESTS_P1 REQUESTS_P16 CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CG_REQUESTS \
-         SERVER_CPU CLIENT_CPU; do
+         SERVER_CPU CLIENT_CPU AOF_REQUESTS_P1 AOF_REQUESTS_P16 AOF_KEYSPACE; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
 done
-for p in $PIPELINES; do [[ $p =~ ^[1-9][0-9]*$ ]] || die "bad pipeline depth '$p'"; done
+for p in $PIPELINES $AOF_PIPELINES; do [[ $p =~ ^[1-9][0-9]*$ ]] || die "bad pipeline depth '$p'"; done
+for f in $AOF_FSYNC; do
+    [[ $f =~ ^(always|everysec|no)$ ]] || die "AOF_FSYNC may only contain always, everysec and no"
+done
 for t in $TESTS; do [[ $t =~ ^(set|get)$ ]] || die "TESTS may only contain set and get"; done
 [[ $ROUNDS -ge 1 ]] || die "ROUNDS must be >= 1"
 
@@ -148,15 +169,24 @@ stop_pid() {
     STARTED_PIDS=("${keep[@]}")
 }
 
+AOF_RUN_DIR=""   # the AOF section's current server directory, removed at exit
 cleanup() {
     local rc=$? pid
     trap - EXIT INT TERM
     for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+    [[ -z $AOF_RUN_DIR ]] || rm -rf "$AOF_RUN_DIR"
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Persistence settings of both servers. Ember's defaults are appendonly yes and Redis's save
+# schedule, so "no persistence" must be asked for explicitly on both sides. The AOF section
+# replaces these with appendonly yes and the fsync policy under test.
+PERSIST_ARGS=(--save '' --appendonly no)
+AOF_ARGS=()  # set by the AOF section; placed last, so they win over EMBER_ARGS/REDIS_ARGS
+SRV_DIR=""   # working directory of the next server started (default: RESULTS_DIR)
 
 # server_cmd SIDE PORT -> fills array CMD
 server_cmd() {
@@ -165,16 +195,17 @@ server_cmd() {
         CMD=("$EMBER_BIN" --port "$port" --bind 127.0.0.1)
         if [[ $(basename "$EMBER_BIN") == *ember* ]]; then
             CMD+=(--threads 1)
-        else
-            # Stand-in binary (e.g. redis-server): same persistence settings as Redis.
-            CMD+=(--save '' --appendonly no)
         fi
         eval "extra=($EMBER_ARGS)"
     else
-        CMD=("$REDIS_BIN" --port "$port" --bind 127.0.0.1 --save '' --appendonly no)
+        CMD=("$REDIS_BIN" --port "$port" --bind 127.0.0.1)
         eval "extra=($REDIS_ARGS)"
     fi
-    CMD+=("${extra[@]}")
+    if [[ ${#AOF_ARGS[@]} -gt 0 ]]; then
+        CMD+=("${extra[@]}" "${AOF_ARGS[@]}")
+    else
+        CMD+=("${PERSIST_ARGS[@]}" "${extra[@]}")
+    fi
 }
 
 quote_cmd() { local out="" a; for a in "$@"; do out+="$(printf '%q' "$a") "; done; echo "${out% }"; }
@@ -188,7 +219,7 @@ start_server() {
         port=$("${HELPER[@]}" freeport)
         server_cmd "$side" "$port"
         logf="$RESULTS_DIR/$side-$tag.log"
-        (cd "$RESULTS_DIR" && exec "${SERVER_PIN[@]}" "${wrapper[@]}" "${CMD[@]}") \
+        (cd "${SRV_DIR:-$RESULTS_DIR}" && exec "${SERVER_PIN[@]}" "${wrapper[@]}" "${CMD[@]}") \
             >"$logf" 2>&1 </dev/null &
         pid=$!
         STARTED_PIDS+=("$pid")
@@ -273,6 +304,12 @@ server_cmd redis PORT; REDIS_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}")
 bench_args PORT TEST P N
 BENCH_CMD=$(quote_cmd "${CLIENT_PIN[@]}" "${BENCH[@]}" |
             sed 's/ -P P / -P {'"${PIPELINES// /,}"'} /; s/ -t TEST / -t {'"${TESTS// /,}"'} /')
+AOF_ARGS=(--appendonly yes --appendfsync POLICY --save '')
+server_cmd ember PORT
+AOF_EMBER_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}" | sed "s/ POLICY / {${AOF_FSYNC// /,}} /")
+server_cmd redis PORT
+AOF_REDIS_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}" | sed "s/ POLICY / {${AOF_FSYNC// /,}} /")
+AOF_ARGS=()
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 NOTE=""
 if [[ $(basename "$EMBER_BIN") != *ember* ]]; then
@@ -296,6 +333,14 @@ fi
     echo "EMBER_LABEL=$LABEL_E"
     echo "REDIS_LABEL=$LABEL_R"
     echo "NOTE=$NOTE"
+    if [[ $AOF == 1 ]]; then
+        echo "AOF_EMBER_CMD=$AOF_EMBER_CMD"
+        echo "AOF_REDIS_CMD=$AOF_REDIS_CMD"
+        echo "AOF_BENCH_CMD=$(quote_cmd "${CLIENT_PIN[@]}" redis-benchmark -h 127.0.0.1 -p PORT \
+            -c "$CLIENTS" -n N -d "$VALUE_SIZE" -r "$AOF_KEYSPACE" -P P -t set --csv |
+            sed 's/ -P P / -P {'"${AOF_PIPELINES// /,}"'} /')"
+        echo "AOF_TMPDIR=$AOF_TMPDIR"
+    fi
 } >"$RESULTS_DIR/meta.env"
 
 log "== Ember vs Redis benchmark"
@@ -405,6 +450,128 @@ if [[ $SKIP_MEMORY != 1 ]]; then
             -v n="$MEM_KEYS" 'BEGIN{printf "%.1f", (b-a)*1024/n}') bytes/key"
         stop_pid "$SRV_PID"
     done
+fi
+
+# ------------------------------------------------------------ append-only file
+# SET throughput with appendonly yes, per appendfsync policy. Every run gets a fresh server in
+# a fresh directory under AOF_TMPDIR (an empty keyspace and an empty AOF; the directory is
+# deleted after the run), so files never accumulate and every run starts alike. The default
+# request counts keep the AOF below auto-aof-rewrite-min-size (64mb): no rewrite runs during a
+# measurement (the aof_rewrites column checks it).
+
+# aof_start SIDE POLICY TAG -> sets SRV_PID SRV_PORT AOF_RUN_DIR
+aof_start() {
+    local side=$1 policy=$2 tag=$3
+    AOF_RUN_DIR=$(mktemp -d "$AOF_TMPDIR/ember-aofbench.XXXXXX") ||
+        die "cannot create a directory under AOF_TMPDIR=$AOF_TMPDIR"
+    AOF_ARGS=(--appendonly yes --appendfsync "$policy" --save '')
+    SRV_DIR=$AOF_RUN_DIR
+    start_server "$side" "$tag"
+    SRV_DIR="" AOF_ARGS=()
+}
+
+# aof_stop: stops the server, records the AOF's size (AOF_BYTES) and rewrites, removes its dir
+aof_stop() {
+    AOF_REWRITES=$(cli "$SRV_PORT" INFO persistence 2>/dev/null | tr -d '\r' |
+                   awk -F: '/^aof_rewrites:/ {print $2}')
+    [[ -n $AOF_REWRITES ]] || AOF_REWRITES=-1
+    stop_pid "$SRV_PID"
+    # Bytes of every file the server wrote in the AOF directory (manifest, base, incr).
+    AOF_BYTES=$(du -sb "$AOF_RUN_DIR/appendonlydir" 2>/dev/null | cut -f1)
+    [[ -n $AOF_BYTES ]] || AOF_BYTES=0
+    rm -rf "$AOF_RUN_DIR"
+    AOF_RUN_DIR=""
+}
+
+# aof_bench SIDE POLICY PIPELINE REQUESTS -> R_* from run_bench
+aof_bench() {
+    local side=$1 pipe=$3 n=$4 saved=$KEYSPACE
+    KEYSPACE=$AOF_KEYSPACE
+    run_bench "$side" "$SRV_PID" "$SRV_PORT" set "$pipe" "$n"
+    KEYSPACE=$saved
+}
+
+aof_requests() { if [[ $1 == 1 ]]; then echo "$AOF_REQUESTS_P1"; else echo "$AOF_REQUESTS_P16"; fi; }
+
+if [[ $AOF == 1 ]]; then
+    [[ -d $AOF_TMPDIR && -w $AOF_TMPDIR ]] || die "AOF_TMPDIR=$AOF_TMPDIR is not a writable directory"
+    log ""
+    log "== AOF: SET with appendonly yes; appendfsync $AOF_FSYNC; pipelines $AOF_PIPELINES;" \
+        "$ROUNDS round(s); -c $CLIENTS -d $VALUE_SIZE -r $AOF_KEYSPACE; a fresh server and" \
+        "directory (in $AOF_TMPDIR, $(df -P "$AOF_TMPDIR" | awk 'NR==2 {print $1}')) per run"
+    log "   load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+    printf 'round\tserver\tfsync\tworkload\tpipeline\trequests\trps\tserver_cpu_s\twall_s\tclient_cpu_s\taof_bytes\trewrites\tloadavg\n' \
+        >"$RESULTS_DIR/aof.tsv"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        if ((round % 2)); then order=(ember redis); else order=(redis ember); fi
+        for policy in $AOF_FSYNC; do
+            for p in $AOF_PIPELINES; do
+                n=$(aof_requests "$p")
+                for side in "${order[@]}"; do
+                    aof_start "$side" "$policy" "aof-$policy"
+                    aof_bench "$side" "$policy" "$p" "$n"
+                    la=$(cut -d' ' -f1 /proc/loadavg)
+                    aof_stop
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" \
+                        "$policy" "SET P$p" "$p" "$n" "$R_RPS" "$R_SRV_CPU" "$R_WALL" "$R_CLI_CPU" \
+                        "$AOF_BYTES" "$AOF_REWRITES" "$la" >>"$RESULTS_DIR/aof.tsv"
+                    log "   [round $round/$ROUNDS] $(printf '%-8s %-7s %-6s %12.0f req/s  server cpu %6.2fs  wall %6.2fs  aof %5.1f B/req  load %s' \
+                        "$policy" "SET P$p" "$(label $side)" "$R_RPS" "$R_SRV_CPU" "$R_WALL" \
+                        "$(awk -v b="$AOF_BYTES" -v n="$n" 'BEGIN{print b/n}')" "$la")"
+                done
+            done
+        done
+    done
+    log "   load average after the AOF rounds: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+    # One more run per cell with perf counting the whole server process (every thread):
+    # fsyncs explain 'always' (how many replies one fsync covers: group commit), and writes,
+    # futex calls and context switches show what the threads do per request.
+    AOF_EVENTS=syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,syscalls:sys_enter_write,syscalls:sys_enter_futex,raw_syscalls:sys_enter,context-switches
+    if [[ $AOF_SYSCALLS == 1 ]]; then
+        if ! command -v perf >/dev/null; then
+            log "   perf is not installed (apt-get install -y linux-perf): no fsync counts"
+        elif ! perf stat -x, -e "$AOF_EVENTS" -- true >/dev/null 2>&1; then
+            log "   'perf stat -e $AOF_EVENTS' does not work here: no fsync counts"
+        else
+            log ""
+            log "== AOF system calls (perf stat -p PID, all threads; one extra run per cell)"
+            printf 'server\tfsync\tworkload\trequests\tfdatasync\tfsync_calls\twrite\tfutex\tsyscalls\tcontext_switches\n' \
+                >"$RESULTS_DIR/aof_syscalls.tsv"
+            for policy in $AOF_FSYNC; do
+                for p in $AOF_PIPELINES; do
+                    n=$(aof_requests "$p")
+                    for side in ember redis; do
+                        aof_start "$side" "$policy" "aof-$policy-perf"
+                        pf=$RESULTS_DIR/perf-aof-$side-$policy-P$p.txt
+                        perf stat -x, -e "$AOF_EVENTS" -p "$SRV_PID" -o "$pf" >/dev/null 2>&1 &
+                        perf_pid=$!
+                        STARTED_PIDS+=("$perf_pid")
+                        sleep 0.5
+                        aof_bench "$side" "$policy" "$p" "$n"
+                        kill -INT "$perf_pid" 2>/dev/null || true
+                        wait "$perf_pid" 2>/dev/null || true
+                        stop_pid "$perf_pid"
+                        aof_stop
+                        vals=()
+                        for ev in syscalls:sys_enter_fdatasync syscalls:sys_enter_fsync \
+                                  syscalls:sys_enter_write syscalls:sys_enter_futex \
+                                  raw_syscalls:sys_enter context-switches; do
+                            vals+=("$("${HELPER[@]}" perfcount "$pf" "$ev" 2>/dev/null || echo -1)")
+                        done
+                        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$policy" \
+                            "SET P$p" "$n" "${vals[@]}" >>"$RESULTS_DIR/aof_syscalls.tsv"
+                        log "   $(printf '%-8s %-7s %-6s fsyncs %7d  writes/req %.3f  futex/req %.3f  ctx-sw/req %.3f  syscalls/req %.3f' \
+                            "$policy" "SET P$p" "$(label $side)" "$((vals[0] + vals[1]))" \
+                            "$(awk -v c="${vals[2]}" -v n="$n" 'BEGIN{print c/n}')" \
+                            "$(awk -v c="${vals[3]}" -v n="$n" 'BEGIN{print c/n}')" \
+                            "$(awk -v c="${vals[5]}" -v n="$n" 'BEGIN{print c/n}')" \
+                            "$(awk -v c="${vals[4]}" -v n="$n" 'BEGIN{print c/n}')")"
+                    done
+                done
+            done
+        fi
+    fi
 fi
 
 # ------------------------------------------------------------ instructions (callgrind)

@@ -298,7 +298,93 @@ def cmd_report(args):
                           f"{ember}/{redis}"], srows))
         out.append("")
 
+    out.extend(aof_report(d, meta, ember, redis))
+
     print("\n".join(out))
+
+
+def aof_report(d, meta, ember, redis):
+    out = []
+    rows = load_tsv(os.path.join(d, "aof.tsv"))
+    if not rows:
+        return out
+    cells = []
+    for r in rows:
+        if (r["fsync"], r["workload"]) not in cells:
+            cells.append((r["fsync"], r["workload"]))
+    nrounds = len({r["round"] for r in rows})
+    loads = [float(r["loadavg"]) for r in rows if r.get("loadavg")]
+    out.append(f"### Append-only file: SET, appendonly yes ({nrounds} round(s), "
+               f"median [min-max] req/s)")
+    out.append("")
+    out.append(f"- Ember: `{meta.get('AOF_EMBER_CMD', '?')}`")
+    out.append(f"- Redis: `{meta.get('AOF_REDIS_CMD', '?')}`")
+    out.append(f"- Client: `{meta.get('AOF_BENCH_CMD', '?')}`")
+    out.append(f"- A fresh server in a fresh directory under `{meta.get('AOF_TMPDIR', '?')}` "
+               f"for every run (empty keyspace, empty AOF), deleted afterwards")
+    if loads:
+        out.append(f"- 1-minute load average at the end of the runs: median "
+                   f"{statistics.median(loads):.2f}, range {min(loads):.2f}-{max(loads):.2f}")
+    out.append("")
+    trows = []
+    for fs, w in cells:
+        per = {}
+        for side in ("ember", "redis"):
+            rs = [r for r in rows if r["fsync"] == fs and r["workload"] == w and r["server"] == side]
+            if not rs:
+                per[side] = None
+                continue
+            rps = [float(r["rps"]) for r in rs]
+            per[side] = dict(
+                med=statistics.median(rps), lo=min(rps), hi=max(rps),
+                cpu=statistics.median(float(r["server_cpu_s"]) / int(r["requests"]) * 1e6
+                                      for r in rs),
+                bpr=statistics.median(int(r["aof_bytes"]) / int(r["requests"]) for r in rs),
+                rewrites=max(int(r["rewrites"]) for r in rs))
+        e, r_ = per["ember"], per["redis"]
+        def cell(p):
+            if p is None:
+                return "-"
+            return f"{fmt_rps(p['med'])} [{fmt_rps(p['lo'])}-{fmt_rps(p['hi'])}]"
+        ratio = f"{e['med'] / r_['med']:.2f}x" if e and r_ and r_["med"] else "-"
+        trows.append([fs, w, cell(e), cell(r_), ratio,
+                      fmt_f(e["cpu"]) if e else "-", fmt_f(r_["cpu"]) if r_ else "-",
+                      f"{e['bpr']:.1f}" if e else "-", f"{r_['bpr']:.1f}" if r_ else "-",
+                      f"{e['rewrites'] if e else '-'}/{r_['rewrites'] if r_ else '-'}"])
+    out.append(table(["appendfsync", "Workload", f"{ember} req/s", f"{redis} req/s",
+                      f"{ember}/{redis}", f"{ember} CPU s/M req", f"{redis} CPU s/M req",
+                      f"{ember} AOF B/req", f"{redis} AOF B/req", "rewrites E/R"], trows,
+                     align=["l", "l"] + ["r"] * 8))
+    out.append("")
+    out.append("AOF B/req: bytes in appendonlydir after the run (manifest, base and "
+               "incremental file) per request. rewrites: the largest aof_rewrites seen "
+               "(0: no rewrite ran during a measurement).")
+    out.append("")
+
+    sc = load_tsv(os.path.join(d, "aof_syscalls.tsv"))
+    if sc:
+        out.append("#### AOF system calls (perf stat -p PID, all threads, one extra run per cell)")
+        out.append("")
+        srows = []
+        for r in sc:
+            n = int(r["requests"])
+            def per_req(k):
+                v = int(r[k])
+                return "?" if v < 0 else f"{v / n:.3f}"
+            fsyncs = max(0, int(r["fdatasync"])) + max(0, int(r["fsync_calls"]))
+            srows.append([r["fsync"], r["workload"], ember if r["server"] == "ember" else redis,
+                          f"{n:,}", f"{fsyncs:,}", f"{n / fsyncs:,.1f}" if fsyncs else "-",
+                          per_req("write"), per_req("futex"), per_req("context_switches"),
+                          per_req("syscalls")])
+        out.append(table(["appendfsync", "Workload", "Server", "Requests", "fsyncs",
+                          "req/fsync", "write/req", "futex/req", "ctx-switch/req",
+                          "syscalls/req"], srows, align=["l", "l", "l"] + ["r"] * 7))
+        out.append("")
+        out.append("fsyncs: fdatasync + fsync calls of every server thread during the run; "
+                   "req/fsync is how many requests one fsync covered (group commit). write "
+                   "counts both socket replies and AOF writes.")
+        out.append("")
+    return out
 
 
 COMMANDS = {

@@ -129,7 +129,7 @@ AofWriter::~AofWriter() {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  bg_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::unique_lock<std::mutex> lk(mu_);
   if (!failed_ && fd_ >= 0) {
@@ -203,7 +203,7 @@ uint64_t AofWriter::AppendLocked(std::unique_lock<std::mutex>& lk, const AofBatc
   uint64_t ticket = ++appended_seq_;
   switch (fsync_) {
     case AofFsync::kAlways:
-      cv_.notify_all();  // the background thread writes and fsyncs
+      bg_cv_.notify_one();  // the background thread writes and fsyncs
       break;
     case AofFsync::kNo:
       WriteOut(lk);
@@ -241,20 +241,38 @@ void AofWriter::Append(const AofBatch& batch, Done done) {
   RunCallbacks(lk);
 }
 
+void AofWriter::Await(std::unique_lock<std::mutex>& lk, const std::function<bool()>& done) {
+  ++waiters_;
+  cv_.wait(lk, done);
+  --waiters_;
+}
+
+void AofWriter::Notify() {
+  if (waiters_ > 0) cv_.notify_all();
+}
+
+void AofWriter::UpdateAckedLocked() {
+  acked_.store(fsync_ == AofFsync::kAlways ? durable_seq_ : written_seq_,
+               std::memory_order_release);
+}
+
 bool AofWriter::Acked(uint64_t ticket) const {
   return fsync_ == AofFsync::kAlways ? durable_seq_ >= ticket : written_seq_ >= ticket;
 }
 
 bool AofWriter::Wait(uint64_t ticket) {
   if (ticket == 0) return false;
+  // Already acknowledged (the common case for all but the first waiter of an iteration): no
+  // lock, no wake-up of anyone.
+  if (ticket <= acked_.load(std::memory_order_acquire)) return true;
   std::unique_lock<std::mutex> lk(mu_);
   if (fsync_ == AofFsync::kAlways) {
-    if (!Acked(ticket)) cv_.notify_all();  // wakes the background thread: group commit
-    cv_.wait(lk, [&] { return Acked(ticket) || failed_; });
+    if (!Acked(ticket)) bg_cv_.notify_one();  // wakes the background thread: group commit
+    Await(lk, [&] { return Acked(ticket) || failed_; });
   } else {
     while (!Acked(ticket) && !failed_) {
       if (writing_) {  // its write may or may not cover the ticket: look again after it
-        cv_.wait(lk, [&] { return !writing_; });
+        Await(lk, [&] { return !writing_; });
         continue;
       }
       if (fsync_ == AofFsync::kEverySec && fsync_running_) {
@@ -274,7 +292,7 @@ bool AofWriter::Wait(uint64_t ticket) {
 }
 
 bool AofWriter::WriteOut(std::unique_lock<std::mutex>& lk, bool keep_lock) {
-  cv_.wait(lk, [&] { return !writing_; });
+  Await(lk, [&] { return !writing_; });
   if (failed_) return false;
   if (pending_.empty()) return true;
   std::string buf;
@@ -302,7 +320,7 @@ bool AofWriter::WriteOut(std::unique_lock<std::mutex>& lk, bool keep_lock) {
   bool cut = err == 0 || off == 0 || ftruncate(fd, static_cast<off_t>(start_size)) == 0;
   if (!keep_lock) lk.lock();
   writing_ = false;
-  cv_.notify_all();
+  Notify();
   if (err != 0) {
     errno = err;
     std::string msg = Errno("Error writing to the append only file", IncrPathLocked());
@@ -314,6 +332,7 @@ bool AofWriter::WriteOut(std::unique_lock<std::mutex>& lk, bool keep_lock) {
   written_bytes_ += buf.size();
   written_seq_ = seq;
   postponed_since_us_ = 0;
+  UpdateAckedLocked();
   buf.clear();
   spare_.swap(buf);
   return true;
@@ -323,11 +342,11 @@ void AofWriter::FailLocked(std::string error, int err) {
   failed_ = true;
   last_error_ = std::move(error);
   last_errno_ = err != 0 ? err : EIO;
-  cv_.notify_all();
+  Notify();
 }
 
 bool AofWriter::FsyncUnlocked(std::unique_lock<std::mutex>& lk) {
-  cv_.wait(lk, [&] { return !fsync_running_; });
+  Await(lk, [&] { return !fsync_running_; });
   if (failed_) return false;
   uint64_t target = written_seq_;
   int fd = fd_;
@@ -340,11 +359,12 @@ bool AofWriter::FsyncUnlocked(std::unique_lock<std::mutex>& lk) {
   if (rc == 0) {
     if (target > durable_seq_) durable_seq_ = target;
     ++fsyncs_;
+    UpdateAckedLocked();
   } else {
     errno = saved_errno;
     FailLocked(Errno("fsync error on the append only file", IncrPathLocked()), saved_errno);
   }
-  cv_.notify_all();
+  Notify();
   return rc == 0;
 }
 
@@ -362,7 +382,7 @@ std::vector<std::pair<AofWriter::Done, bool>> AofWriter::TakeReadyLocked() {
 
 void AofWriter::RunCallbacks(std::unique_lock<std::mutex>& lk) {
   // One thread drains at a time, so callbacks run in ticket order.
-  if (draining_) return;
+  if (draining_ || callbacks_.empty()) return;
   draining_ = true;
   for (;;) {
     std::vector<std::pair<Done, bool>> ready = TakeReadyLocked();
@@ -372,20 +392,20 @@ void AofWriter::RunCallbacks(std::unique_lock<std::mutex>& lk) {
     lk.lock();
   }
   draining_ = false;
-  cv_.notify_all();
+  Notify();
 }
 
 void AofWriter::BackgroundLoop() {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     if (fsync_ == AofFsync::kAlways) {
-      cv_.wait(lk, [&] {
+      bg_cv_.wait(lk, [&] {
         return stop_ || fsync_ != AofFsync::kAlways ||
                (!failed_ && !fsync_running_ && (!pending_.empty() || written_seq_ > durable_seq_));
       });
     } else {
-      cv_.wait_for(lk, std::chrono::milliseconds(options_.everysec_interval_ms),
-                   [&] { return stop_ || fsync_ == AofFsync::kAlways; });
+      bg_cv_.wait_for(lk, std::chrono::milliseconds(options_.everysec_interval_ms),
+                      [&] { return stop_ || fsync_ == AofFsync::kAlways; });
     }
     if (stop_) return;
     if (failed_ || fsync_running_) continue;
@@ -406,19 +426,21 @@ void AofWriter::BackgroundLoop() {
 void AofWriter::SetFsync(AofFsync policy) {
   std::unique_lock<std::mutex> lk(mu_);
   fsync_ = policy;
-  cv_.notify_all();
+  UpdateAckedLocked();
+  bg_cv_.notify_all();
+  Notify();
   RunCallbacks(lk);
 }
 
 bool AofWriter::Sync() {
   std::unique_lock<std::mutex> lk(mu_);
-  cv_.wait(lk, [&] { return !fsync_running_; });
+  Await(lk, [&] { return !fsync_running_; });
   WriteOut(lk);
   if (!failed_ && (written_seq_ > durable_seq_ || durable_seq_ == 0)) FsyncUnlocked(lk);
   bool ok = !failed_;
   RunCallbacks(lk);
   // Another thread may be running callbacks: when it stops, every acknowledged one has run.
-  cv_.wait(lk, [&] { return !draining_; });
+  Await(lk, [&] { return !draining_; });
   return ok;
 }
 
@@ -428,7 +450,7 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_bas
     *error = "Background append only file rewriting already in progress";
     return false;
   }
-  cv_.wait(lk, [&] { return !fsync_running_ && !writing_; });
+  Await(lk, [&] { return !fsync_running_ && !writing_; });
   recovering_ = failed_;
   if (recovering_) {
     // What could not be written is dropped: the caller's snapshot, taken at this switch,
@@ -451,7 +473,7 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_bas
       }
       durable_seq_ = written_seq_;
       ++fsyncs_;
-      cv_.notify_all();
+      Notify();
     }
   }
   AofManifest m = manifest_;
@@ -527,7 +549,8 @@ bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
     // The new base holds everything the failed writes held: appends are welcome again.
     failed_ = false;
     written_seq_ = durable_seq_ = appended_seq_;
-    cv_.notify_all();
+    UpdateAckedLocked();
+    Notify();
   }
   // The switch is durable; the superseded files are history. Delete them, then drop them
   // from the manifest (a crash in between leaves them listed as history: deleted at Open).

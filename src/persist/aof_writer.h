@@ -37,6 +37,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -184,8 +185,18 @@ class AofWriter {
 
   const AofWriterOptions options_;
   mutable std::mutex mu_;
-  AofFsync fsync_;              // options_.fsync until SetFsync
-  std::condition_variable cv_;  // state changes: pending data, acks, fsync done, stop
+  AofFsync fsync_;  // options_.fsync until SetFsync
+  // Threads waiting for acks, a write or an fsync to end sleep on cv_ (notified only when
+  // some are waiting); the background thread sleeps on bg_cv_, woken only when it has work
+  // (kAlways: someone waits for durability; stop; policy change). A wake-up per request
+  // would cost a context switch per request.
+  std::condition_variable cv_;
+  std::condition_variable bg_cv_;
+  int waiters_ = 0;
+  std::atomic<uint64_t> acked_{0};  // highest acknowledged ticket, for the lock-free fast path
+  void Await(std::unique_lock<std::mutex>& lk, const std::function<bool()>& done);
+  void Notify();
+  void UpdateAckedLocked();
   AofManifest manifest_;
   int fd_ = -1;
   uint64_t file_size_ = 0;

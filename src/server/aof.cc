@@ -330,6 +330,7 @@ std::string AofService::StartRewrite(const char* why) {
     consecutive_failures_.fetch_add(1);
     return err.empty() ? "ERR Can't rewrite append only file in background: fork failed" : err;
   }
+  rewrite_start_ms_.store(rw.start_ms);
   rewrite_ = std::move(rw);
   child_.store(pid);
   LogNotice(std::string("Background append only file rewriting started by pid ") +
@@ -530,7 +531,7 @@ std::vector<std::pair<std::string, std::string>> AofService::InfoFields() {
   num("aof_rewrite_scheduled", scheduled_.load() ? 1 : 0);
   num("aof_last_rewrite_time_sec", last_rewrite_time_s_.load());
   num("aof_current_rewrite_time_sec",
-      in_progress ? (server_.clock().NowMs() - rewrite_.start_ms) / 1000 : -1);
+      in_progress ? (server_.clock().NowMs() - rewrite_start_ms_.load()) / 1000 : -1);
   add("aof_last_bgrewrite_status", last_rewrite_ok_.load() ? "ok" : "err");
   num("aof_rewrites", static_cast<int64_t>(rewrites_.load()));
   num("aof_rewrites_consecutive_failures", static_cast<int64_t>(consecutive_failures_.load()));

@@ -120,7 +120,8 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   std::atomic<uint64_t> consecutive_failures_{0};
   std::atomic<bool> last_rewrite_ok_{true};
   std::atomic<int64_t> last_rewrite_time_s_{-1};
-  std::atomic<int64_t> current_size_{0};  // all files of the manifest, at the last refresh
+  std::atomic<int64_t> rewrite_start_ms_{0};  // for INFO (rewrite_ is the cron's)
+  std::atomic<int64_t> current_size_{0};      // all files of the manifest, at the last refresh
   std::atomic<int64_t> base_size_{0};
   std::atomic<int64_t> rewrite_base_size_{0};  // total size after the last rewrite or load
   std::atomic<uint64_t> written_at_refresh_{0};
