@@ -36,6 +36,7 @@ void RunLocked(const CommandSpec& spec, ArgList args, CommandContext& ctx) {
     spec.ForEachKey(args, [&](std::string_view k) { locks.AddKey(*ctx.db, k); });
     if (spec.lock_fn) spec.lock_fn(args, ctx, locks);
     locks.Lock();
+    if (spec.is_write()) locks.BeforeWrite();  // a snapshot in progress copies them first
   }
   spec.handler(args, ctx);
   // Still under the locks: see WriteLog.

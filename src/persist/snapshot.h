@@ -26,6 +26,7 @@ struct SnapshotOptions {
 struct SnapshotStats {
   uint64_t keys = 0;
   uint64_t bytes = 0;
+  uint64_t peak_buffered = 0;  // background snapshots: most bytes waiting in memory at once
 };
 
 // Writes every live key of `ks` to `path` via a temporary file in the same directory,

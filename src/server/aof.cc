@@ -289,59 +289,46 @@ std::string AofService::RewriteNow() {
 }
 
 std::string AofService::StartRewrite(const char* why) {
-  // Called with rewrite_mu_ held and no child running.
+  // Called with rewrite_mu_ held and no snapshot running.
   std::shared_ptr<persist::AofWriter> w = writer();
-  persist::SnapshotOptions opts;
-  opts.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
-  opts.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
-  opts.ctime_s = server_.clock().NowMs() / 1000;
-  opts.used_mem = mallinfo2().uordblks;
-  opts.lock_partitions = false;
   const bool preamble = server_.config().GetInt("aof-use-rdb-preamble") != 0;
   Rewrite rw;
   rw.writer = w;
   rw.start_ms = server_.clock().NowMs();
   std::string err;
-  int64_t now_ms = 0;
-  pid_t pid = server_.ForkWithAllLocked(
-      [&] {
-        // Every partition is locked: the switch to a new incremental file is one point in
-        // the order of writes, and the child's copy is the dataset at that point.
-        now_ms = server_.clock().NowMs();
-        if (!w) return persist::PlanOfflineRewrite(WriterOptions(), preamble, &rw.plan, &err);
-        return w->StartRewrite(&rw.plan, &err, preamble);
-      },
-      [&] {
-        std::string e = persist::WriteAofBase(server_.keyspace(), rw.plan.temp_base_path, preamble,
-                                              opts, now_ms, nullptr);
-        if (!e.empty()) {
-          e = "AOF rewrite child: " + e + "\n";
-          ssize_t n = write(2, e.data(), e.size());
-          (void)n;
-          return 1;
-        }
-        return 0;
-      },
-      &err);
-  if (pid <= 0) {
-    if (pid < 0 && w) w->AbortRewrite(rw.plan);
-    if (pid < 0 && !w) unlink(rw.plan.temp_base_path.c_str());
+  rw.job = server_.StartSnapshot([&](persist::BackgroundSnapshotOptions* o) {
+    // Every partition is locked: the switch to a new incremental file is one point in the
+    // order of writes, and the snapshot is the dataset at that point.
+    bool ok = w ? w->StartRewrite(&rw.plan, &err, preamble)
+                : persist::PlanOfflineRewrite(WriterOptions(), preamble, &rw.plan, &err);
+    if (!ok) return false;
+    o->path = rw.plan.temp_base_path;
+    o->temp_path = rw.plan.temp_base_path + ".part";
+    o->rdb = preamble;
+    o->snapshot.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
+    o->snapshot.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
+    o->snapshot.ctime_s = server_.clock().NowMs() / 1000;
+    o->snapshot.used_mem = mallinfo2().uordblks;
+    o->snapshot.aof_base = true;
+    o->now_ms = server_.clock().NowMs();
+    return true;
+  });
+  if (!rw.job) {
     last_rewrite_ok_.store(false);
     consecutive_failures_.fetch_add(1);
-    return err.empty() ? "ERR Can't rewrite append only file in background: fork failed" : err;
+    return err.empty() ? "ERR Can't rewrite the append only file" : err;
   }
   rewrite_start_ms_.store(rw.start_ms);
   rewrite_ = std::move(rw);
-  child_.store(pid);
-  LogNotice(std::string("Background append only file rewriting started by pid ") +
-            std::to_string(pid) + " (" + why + ")");
+  rewriting_.store(true);
+  LogNotice(std::string("Background append only file rewriting started (") + why + ")");
   return "";
 }
 
 std::string AofService::BackgroundRewrite(bool* scheduled) {
   std::lock_guard lk(rewrite_mu_);
   *scheduled = false;
-  if (child_.load() > 0) return "ERR Background append only file rewriting already in progress";
+  if (rewriting_.load()) return "ERR Background append only file rewriting already in progress";
   if (server_.bgsave_in_progress()) {
     scheduled_.store(true);
     *scheduled = true;
@@ -356,18 +343,18 @@ std::string AofService::BackgroundRewrite(bool* scheduled) {
   return "";
 }
 
-void AofService::ReapChild(bool kill_child) {
-  pid_t pid = child_.load();
-  if (pid <= 0) return;
-  if (kill_child) kill(pid, SIGUSR1);
-  int status = 0;
-  pid_t r = waitpid(pid, &status, kill_child ? 0 : WNOHANG);
-  if (r == 0) return;
-  child_.store(-1);
+void AofService::ReapRewrite(bool stop) {
+  if (!rewriting_.load()) return;
+  if (stop) rewrite_.job->Abort();
+  if (!stop && !rewrite_.job->done()) return;  // still running
   Rewrite rw = std::move(rewrite_);
   rewrite_ = Rewrite{};
+  rw.job->Join();
+  std::string job_err = rw.job->error();
+  server_.RetireSnapshot(std::move(rw.job));
+  rewriting_.store(false);
   last_rewrite_time_s_.store((server_.clock().NowMs() - rw.start_ms) / 1000);
-  bool ok = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  const bool ok = job_err.empty();
   std::string err;
   bool installed = false;
   if (ok) {
@@ -394,13 +381,12 @@ void AofService::ReapChild(bool kill_child) {
     } else {
       unlink(rw.plan.temp_base_path.c_str());
     }
-    LogWarning(kill_child ? "Background AOF rewrite child killed"
-                          : "Background AOF rewrite terminated with error (status " +
-                                std::to_string(status) + ")");
+    LogWarning(stop ? "Background AOF rewrite stopped"
+                    : "Background AOF rewrite terminated with error: " + job_err);
   }
   last_rewrite_ok_.store(false);
   consecutive_failures_.fetch_add(1);
-  // Do not fork again at once (the disk may still be full): back off, up to 5 s.
+  // Do not rewrite again at once (the disk may still be full): back off, up to 5 s.
   next_retry_ms_ = server_.clock().NowMs() + retry_delay_ms_;
   retry_delay_ms_ = std::min<int64_t>(retry_delay_ms_ * 2, 5'000);
 }
@@ -423,9 +409,9 @@ void AofService::RefreshSizes() {
 
 void AofService::Cron() {
   std::lock_guard lk(rewrite_mu_);
-  ReapChild(false);
-  const bool child = child_.load() > 0 || server_.bgsave_in_progress();
-  if (!child && scheduled_.exchange(false)) {  // BGREWRITEAOF during a BGSAVE
+  ReapRewrite(false);
+  const bool busy = rewriting_.load() || server_.bgsave_in_progress();
+  if (!busy && scheduled_.exchange(false)) {  // BGREWRITEAOF during a BGSAVE
     std::string err = StartRewrite("scheduled");
     if (!err.empty()) LogWarning(err);
     return;
@@ -446,7 +432,7 @@ void AofService::Cron() {
     failing_.store(true);
     base_stale_ = true;
   }
-  if (child) return;
+  if (busy) return;
   if (base_stale_) {
     if (now < next_retry_ms_) return;
     std::string err = StartRewrite(st.failed ? "recovering from a write error" : "new AOF");
@@ -472,7 +458,7 @@ void AofService::Cron() {
 void AofService::Close() {
   {
     std::lock_guard lk(rewrite_mu_);
-    ReapChild(true);
+    ReapRewrite(true);
   }
   std::shared_ptr<persist::AofWriter> w = writer();
   if (w && !w->Sync()) LogWarning("Error flushing the append only file at shutdown");
@@ -485,7 +471,7 @@ std::string AofService::ApplyAppendOnly() {
   if (on == enabled()) return "";
   std::lock_guard lk(rewrite_mu_);
   if (!on) {
-    ReapChild(true);
+    ReapRewrite(true);
     std::shared_ptr<persist::AofWriter> w = writer();
     server_.WithAllLocked([&] { Install(nullptr); });
     // Every write before the switch is in the file: the last ones were logged before it.
@@ -503,7 +489,7 @@ std::string AofService::ApplyAppendOnly() {
   server_.WithAllLocked([&] { Install(w); });
   base_stale_ = true;
   next_retry_ms_ = 0;
-  if (child_.load() <= 0 && !server_.bgsave_in_progress()) {
+  if (!rewriting_.load() && !server_.bgsave_in_progress()) {
     err = StartRewrite("appendonly turned on");
     if (!err.empty()) LogWarning(err);
   }
@@ -525,7 +511,7 @@ std::vector<std::pair<std::string, std::string>> AofService::InfoFields() {
   std::shared_ptr<persist::AofWriter> w = writer();
   persist::AofWriter::Stats st;
   if (w) st = w->stats();
-  bool in_progress = child_.load() > 0;
+  bool in_progress = rewriting_.load();
   num("aof_enabled", w ? 1 : 0);
   num("aof_rewrite_in_progress", in_progress ? 1 : 0);
   num("aof_rewrite_scheduled", scheduled_.load() ? 1 : 0);

@@ -1,7 +1,8 @@
 // The append-only file as the server uses it: logging executed writes (cmd::WriteLog) and
 // expired keys (ExpiryObserver) to a persist::AofWriter, loading the AOF at start-up through
-// the normal command handlers, BGREWRITEAOF (forked child, Redis 7's multi-part layout: no
-// rewrite buffer), automatic rewrites by size, recovery from disk errors, INFO fields and
+// the normal command handlers, BGREWRITEAOF (Redis 7's multi-part layout: no rewrite buffer;
+// the base is a background snapshot, no fork), automatic rewrites by size, recovery from
+// disk errors, INFO fields and
 // CONFIG SET appendonly / appendfsync at runtime.
 //
 // Ordering: Log runs with the command's partition locks held (see cmd::WriteLog), so the
@@ -29,6 +30,7 @@
 
 #include "cmd/context.h"
 #include "persist/aof_writer.h"
+#include "persist/background_snapshot.h"
 #include "store/database.h"
 
 namespace ember::server {
@@ -57,10 +59,10 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   // Blocks until the ticket is acknowledged under appendfsync; false: not persisted.
   bool Wait(uint64_t ticket);
 
-  // BGREWRITEAOF. *scheduled: a snapshot child is running; the rewrite starts after it.
+  // BGREWRITEAOF. *scheduled: a BGSAVE is running; the rewrite starts after it.
   std::string BackgroundRewrite(bool* scheduled);
-  bool rewrite_in_progress() const { return child_.load() > 0; }
-  // Cron thread: reaps the rewrite child, starts scheduled / automatic / recovery rewrites,
+  bool rewrite_in_progress() const { return rewriting_.load(); }
+  // Cron thread: installs a finished rewrite, starts scheduled / automatic / recovery rewrites,
   // notices a deleted file.
   void Cron();
   // Shutdown (workers stopped): stops a rewrite, writes and fsyncs what is pending.
@@ -77,6 +79,7 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   struct Rewrite {
     persist::AofWriter::RewritePlan plan;
     std::shared_ptr<persist::AofWriter> writer;  // null: the AOF is off (base and manifest only)
+    std::unique_ptr<persist::BackgroundSnapshot> job;  // writes the new base
     int64_t start_ms = 0;
   };
   persist::AofWriterOptions WriterOptions() const;
@@ -86,11 +89,12 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   // Opens the writer and installs it (no client may run: start-up or all partitions locked).
   std::string OpenWriter(std::shared_ptr<persist::AofWriter>* out);
   void Install(std::shared_ptr<persist::AofWriter> w);
-  // Forks a child that writes the base of a new rewrite. "" or the error.
+  // Starts a background snapshot that writes the base of a new rewrite. "" or the error.
   std::string StartRewrite(const char* why);
   // Writes a base synchronously (start-up, no other thread running).
   std::string RewriteNow();
-  void ReapChild(bool kill_child);
+  // Cron: installs a finished rewrite's base (or, with stop, abandons a running one).
+  void ReapRewrite(bool stop);
   void RefreshSizes();
   std::shared_ptr<persist::AofWriter> writer();
 
@@ -107,7 +111,7 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
 
   // Rewrite state (cron thread and BGREWRITEAOF, under rewrite_mu_).
   std::mutex rewrite_mu_;
-  std::atomic<pid_t> child_{-1};
+  std::atomic<bool> rewriting_{false};
   Rewrite rewrite_;
   std::atomic<bool> scheduled_{false};
   bool base_stale_ = false;  // the files do not hold the whole dataset: rewrite (retrying)

@@ -198,7 +198,6 @@ void Server::CronLoop() {
     aof_->Cron();
     MaybeScheduledSave();
     UpdateDiskError();
-    UpdateForkActive();
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
@@ -430,23 +429,29 @@ void Server::WithAllLocked(const std::function<void()>& fn) {
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
 }
 
-pid_t Server::ForkWithAllLocked(const std::function<bool()>& prepare,
-                                const std::function<int()>& child, std::string* error) {
-  pid_t pid = 0;
-  int fork_errno = 0;
+std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
+    const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare) {
+  std::unique_ptr<persist::BackgroundSnapshot> job;
+  std::vector<std::unique_ptr<persist::BackgroundSnapshot>> old;
   WithAllLocked([&] {
-    if (!prepare()) return;
-    keyspace_->hooks().fork_active.store(true);
-    pid = fork();
-    if (pid == 0) {
-      // Only this thread exists in the child; it holds the locks of its private copy.
-      _exit(child());
+    // No writer can be inside a retired snapshot's barrier now: they may go.
+    {
+      std::lock_guard lk(retired_mu_);
+      old.swap(retired_snapshots_);
     }
-    fork_errno = errno;
-    if (pid < 0) UpdateForkActive();
+    persist::BackgroundSnapshotOptions opts;
+    if (!prepare(&opts)) return;
+    job = persist::BackgroundSnapshot::Start(*keyspace_, std::move(opts));
   });
-  if (pid < 0) *error = std::string("fork: ") + strerror(fork_errno);
-  return pid;
+  return job;
+}
+
+void Server::RetireSnapshot(std::unique_ptr<persist::BackgroundSnapshot> s) {
+  if (!s) return;
+  s->Join();
+  s->Retire();
+  std::lock_guard lk(retired_mu_);
+  retired_snapshots_.push_back(std::move(s));
 }
 
 std::string Server::LoadDataAtStartup() { return aof_->LoadAtStartup(); }
@@ -458,10 +463,6 @@ std::string Server::DiskErrorReply() {
          "instance is configured to report errors during writes if RDB snapshotting fails "
          "(stop-writes-on-bgsave-error option). Please check the Ember logs for details about "
          "the RDB error.";
-}
-
-void Server::UpdateForkActive() {
-  keyspace_->hooks().fork_active.store(bgsave_in_progress() || aof_->rewrite_in_progress());
 }
 
 void Server::UpdateDiskError() {
@@ -498,7 +499,7 @@ bool Server::AwaitPersistence(Connection& c) {
 std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
   std::lock_guard lk(bgsave_mu_);
   *scheduled = false;
-  if (bgsave_child_.load() > 0) {
+  if (bgsave_running_.load()) {
     if (!schedule) return "ERR Background save already in progress";
     bgsave_scheduled_.store(true);
     *scheduled = true;
@@ -512,76 +513,59 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
     *scheduled = true;
     return "";
   }
-  persist::SnapshotOptions opts;
-  opts.rdb.compress = config_->GetInt("rdbcompression") != 0;
-  opts.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
-  opts.ctime_s = clock_->NowMs() / 1000;
-  opts.used_mem = mallinfo2().uordblks;
-  opts.lock_partitions = false;
-  std::string path = config_->dbfilename();
-  int64_t now_ms = 0;
   uint64_t dirty_now = 0;
-  std::string err;
-  pid_t pid = ForkWithAllLocked(
-      [&] {
-        // All partitions locked: the child's copy is one point in time across databases.
-        now_ms = clock_->NowMs();
-        dirty_now = dirty.load();
-        return true;
-      },
-      [&] {
-        // The child: no logging (another thread may have held the log lock at fork).
-        std::string temp = "temp-" + std::to_string(getpid()) + ".rdb";
-        std::string e = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path,
-                                              opts, now_ms, nullptr, temp);
-        if (!e.empty()) {
-          e = "Background saving error: " + e + "\n";
-          ssize_t n = write(2, e.data(), e.size());
-          (void)n;
-        }
-        return e.empty() ? 0 : 1;
-      },
-      &err);
-  if (pid < 0) {
-    rdb_last_save_ok.store(false);
-    UpdateDiskError();
-    return "ERR Can't save in background: " + err;
-  }
+  std::string path = config_->dbfilename();
+  bgsave_ = StartSnapshot([&](persist::BackgroundSnapshotOptions* o) {
+    // Every partition is locked: this is the snapshot's point in time.
+    o->path = path;
+    size_t slash = path.rfind('/');
+    o->temp_path = (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "temp-" +
+                   std::to_string(getpid()) + ".rdb";
+    o->rdb = true;
+    o->snapshot.rdb.compress = config_->GetInt("rdbcompression") != 0;
+    o->snapshot.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
+    o->snapshot.ctime_s = clock_->NowMs() / 1000;
+    o->snapshot.used_mem = mallinfo2().uordblks;
+    o->now_ms = clock_->NowMs();
+    dirty_now = dirty.load();
+    return true;
+  });
   bgsave_dirty_ = dirty_now;
   bgsave_start_ms.store(clock_->NowMs());
-  bgsave_child_.store(pid);
-  LogNotice("Background saving started by pid " + std::to_string(pid));
+  bgsave_running_.store(true);
+  LogNotice("Background saving started");
   return "";
 }
 
 void Server::ReapBackgroundSave(bool kill_child) {
   std::unique_lock lk(bgsave_mu_);
-  pid_t pid = bgsave_child_.load();
-  if (pid <= 0) return;
-  if (kill_child) kill(pid, SIGUSR1);
-  int status = 0;
-  pid_t r = waitpid(pid, &status, kill_child ? 0 : WNOHANG);
-  if (r == 0) return;  // still running
-  bgsave_child_.store(-1);
+  if (!bgsave_) return;
+  if (kill_child) bgsave_->Abort();
+  if (!kill_child && !bgsave_->done()) return;  // still running
+  bgsave_->Join();
+  std::string err = bgsave_->error();
+  persist::SnapshotStats st = bgsave_->stats();
+  RetireSnapshot(std::move(bgsave_));
+  bgsave_running_.store(false);
   rdb_last_bgsave_time_s.store((clock_->NowMs() - bgsave_start_ms.load()) / 1000);
-  if (r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (err.empty()) {
     dirty.fetch_sub(std::min(bgsave_dirty_, dirty.load()));
     lastsave_s.store(clock_->NowMs() / 1000);
     rdb_last_save_ok.store(true);
     rdb_saves.fetch_add(1);
-    LogNotice("Background saving terminated with success");
+    LogNotice("Background saving terminated with success (" + std::to_string(st.keys) + " keys, " +
+              std::to_string(st.bytes) + " bytes, at most " + std::to_string(st.peak_buffered) +
+              " bytes buffered for writers)");
   } else {
     rdb_last_save_ok.store(false);
-    unlink(("temp-" + std::to_string(pid) + ".rdb").c_str());
-    LogWarning(kill_child ? "Background saving child killed"
-                          : "Background saving error (child exited with status " +
-                                std::to_string(status) + ")");
+    LogWarning(kill_child ? "Background saving stopped" : "Background saving error: " + err);
   }
+  UpdateDiskError();
   if (!kill_child && bgsave_scheduled_.exchange(false)) {
     lk.unlock();
     bool scheduled;
-    std::string err = BackgroundSave(false, &scheduled);
-    if (!err.empty()) LogWarning(err);
+    std::string e = BackgroundSave(false, &scheduled);
+    if (!e.empty()) LogWarning(e);
   }
 }
 

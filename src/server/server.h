@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "cmd/command.h"
 #include "cmd/context.h"
+#include "persist/background_snapshot.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "store/database.h"
@@ -176,29 +177,30 @@ class Server final : public cmd::ServerApi {
   // Locks every partition of every database (in address order), runs fn, unlocks: a moment
   // when no command is half-done. Call with no partition lock held.
   void WithAllLocked(const std::function<void()>& fn);
-  // Same, and forks once `prepare` returned true: the child runs `child` (on its private
-  // copy of the keyspace, whose locks it holds) and _exits with its result. Returns the
-  // child's pid, 0 if prepare returned false, -1 if fork failed (*error set).
-  pid_t ForkWithAllLocked(const std::function<bool()>& prepare, const std::function<int()>& child,
-                          std::string* error);
+  // Starts a background snapshot (no fork, see persist/background_snapshot.h) at one point
+  // in time: with every partition locked, runs `prepare`, which fills in the options (false:
+  // nothing starts, null is returned), and frees the snapshots retired earlier.
+  std::unique_ptr<persist::BackgroundSnapshot> StartSnapshot(
+      const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare);
+  // A finished (joined) snapshot: its write barrier is removed now; the object is freed at the
+  // next moment no writer can still be inside it (the next StartSnapshot, or shutdown).
+  void RetireSnapshot(std::unique_ptr<persist::BackgroundSnapshot> s);
 
   // Persistence failures that refuse writes (and PING), as Redis does: 0 none, else the
   // MISCONF reply. Refreshed by the cron and when a save or the AOF fails.
   std::string DiskErrorReply();
   void UpdateDiskError();
-  // Whether a forked child exists (store hooks: reads then leave access times alone).
-  void UpdateForkActive();
   bool disk_error() const { return disk_error_.load(std::memory_order_relaxed); }
 
   // Before the replies of c's writes go out: waits until the AOF acknowledges them
   // (c.aof_ticket); if it cannot, each such reply becomes a MISCONF error. Returns false then.
   bool AwaitPersistence(Connection& c);
-  // BGSAVE: locks every partition of every database, forks, unlocks; the child writes the
-  // snapshot and exits, the cron reaps it (ReapBackgroundSave). "" when started (or, with
-  // schedule, *scheduled when one was already running), else the error reply.
+  // BGSAVE: a background snapshot of the whole keyspace at this moment, written to
+  // dbfilename by a thread (no fork); the cron collects it (ReapBackgroundSave). "" when
+  // started (or, with schedule, *scheduled when one was already running), else the error.
   std::string BackgroundSave(bool schedule, bool* scheduled);
-  bool bgsave_in_progress() const { return bgsave_child_.load() > 0; }
-  // Cron: collects a finished child (or with kill, stops a running one: shutdown).
+  bool bgsave_in_progress() const { return bgsave_running_.load(); }
+  // Cron: collects a finished BGSAVE (or with kill, stops a running one: shutdown).
   void ReapBackgroundSave(bool kill_child);
   // Cron: starts a BGSAVE when a `save <seconds> <changes>` point is reached (after a failed
   // one, not before 5 seconds have passed, as Redis does).
@@ -212,10 +214,13 @@ class Server final : public cmd::ServerApi {
  private:
   std::unique_ptr<AofService> aof_;
   std::atomic<bool> disk_error_{false};
-  std::mutex bgsave_mu_;  // starting and reaping the child
-  std::atomic<int> bgsave_child_{-1};
+  std::mutex bgsave_mu_;  // starting and reaping the BGSAVE
+  std::unique_ptr<persist::BackgroundSnapshot> bgsave_;
+  std::atomic<bool> bgsave_running_{false};
+  std::mutex retired_mu_;
+  std::vector<std::unique_ptr<persist::BackgroundSnapshot>> retired_snapshots_;
   std::atomic<bool> bgsave_scheduled_{false};
-  uint64_t bgsave_dirty_ = 0;       // `dirty` when the child was forked
+  uint64_t bgsave_dirty_ = 0;       // `dirty` when the BGSAVE started
   int64_t bgsave_last_try_ms_ = 0;  // cron thread only
 
  public:

@@ -51,9 +51,6 @@ Entry* TransferEntry(Entry* src, const EntryInit& init) {
 }
 
 void Database::Touch(Entry* e, int64_t now_ms) {
-  // While a forked child writes a snapshot, a read must not dirty the page of its entry
-  // (copy-on-write would duplicate it): access times stand still, as in Redis.
-  if (hooks_ != nullptr && hooks_->fork_active.load(std::memory_order_relaxed)) return;
   if (policy_ != nullptr && policy_->lfu.load(std::memory_order_relaxed)) {
     uint8_t c = LfuDecayed(e, now_ms, policy_->lfu_decay_time.load(std::memory_order_relaxed));
     e->freq =
@@ -163,6 +160,7 @@ std::function<void()> Database::TakeAll(size_t* removed,
                                         const std::function<void()>& while_locked) {
   // Lock every partition first so the flush is atomic for multi-key commands.
   for (size_t i = 0; i < kPartitions; ++i) parts_[i].mu.lock();
+  for (size_t i = 0; i < kPartitions; ++i) BeforeWrite(parts_[i]);
   auto tables = std::make_shared<std::vector<KeyTable>>();
   size_t n = 0;
   for (size_t i = 0; i < kPartitions; ++i) {
@@ -316,6 +314,10 @@ void Database::SwapContents(Database& a, Database& b, const std::function<void()
   std::sort(locks.begin(), locks.end());
   for (auto* m : locks) m->lock();
   for (size_t i = 0; i < kPartitions; ++i) {
+    a.BeforeWrite(a.parts_[i]);
+    b.BeforeWrite(b.parts_[i]);
+  }
+  for (size_t i = 0; i < kPartitions; ++i) {
     Partition& x = a.parts_[i];
     Partition& y = b.parts_[i];
     std::swap(x.table, y.table);
@@ -333,6 +335,11 @@ Keyspace::Keyspace(int num_dbs) {
     dbs_.push_back(std::make_unique<Database>(&policy_));
     dbs_.back()->SetHooks(i, &hooks_);
   }
+}
+
+void LockSet::BeforeWrite() {
+  Partition** p = data();
+  for (size_t i = 0; i < locked_; ++i) p[i]->owner->BeforeWrite(*p[i]);
 }
 
 void LockSet::Lock() {

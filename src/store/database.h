@@ -37,11 +37,25 @@ class PartitionCount {
   std::atomic<size_t> v_{0};
 };
 
+class Database;
+
 struct Partition {
   std::mutex mu;
   KeyTable table;
   PartitionCount volatile_keys;  // entries with an expire time
   uint64_t expire_cursor = 0;    // where the active expiry cycle resumes
+  uint64_t snapshot_epoch = 0;   // the last snapshot that has this partition (under mu)
+  Database* owner = nullptr;     // set by Database
+};
+
+// A point-in-time snapshot being written without fork (persist/background_snapshot.h): told
+// before a partition is modified, with its lock held, so it can serialise the partition as
+// it was when the snapshot began. Expired keys deleted on access or by the expiry cycle are
+// not modifications in this sense (no snapshot taken later could hold them either).
+class WriteBarrier {
+ public:
+  virtual ~WriteBarrier() = default;
+  virtual void BeforeWrite(Partition& p) = 0;
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.
@@ -78,8 +92,9 @@ struct StoreHooks {
   // each key that expired while it was written, and a later command may depend on a key
   // whose time has passed since (SET k v PXAT t; INCR k).
   std::atomic<bool> expiry_paused{false};
-  // A forked child (BGSAVE, AOF rewrite) shares our pages: reads do not record access times.
-  std::atomic<bool> fork_active{false};
+  // The snapshot in progress, if any; set and cleared with every partition locked.
+  std::atomic<WriteBarrier*> barrier{nullptr};
+  uint64_t snapshot_epoch = 0;  // the latest snapshot's number (changed with all locked)
 };
 
 // Redis's LFU_INIT_VAL: the counter of a new key.
@@ -102,7 +117,9 @@ class Database {
   static size_t PartitionIndex(uint64_t hash) { return hash >> (64 - kPartitionBits); }
 
   explicit Database(const AccessPolicy* policy = nullptr)
-      : parts_(std::make_unique<Partition[]>(kPartitions)), policy_(policy) {}
+      : parts_(std::make_unique<Partition[]>(kPartitions)), policy_(policy) {
+    for (size_t i = 0; i < kPartitions; ++i) parts_[i].owner = this;
+  }
 
   Partition& partition(size_t i) { return parts_[i]; }
   // Where this database reports expired keys (Keyspace sets it); `index` is its number.
@@ -112,6 +129,12 @@ class Database {
   }
   bool expiry_paused() const {
     return hooks_ != nullptr && hooks_->expiry_paused.load(std::memory_order_relaxed);
+  }
+  int index() const { return index_; }
+  // Call with p's lock held before modifying p (see WriteBarrier).
+  void BeforeWrite(Partition& p) {
+    WriteBarrier* b = hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
+    if (b != nullptr) b->BeforeWrite(p);
   }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
 
@@ -232,6 +255,8 @@ class LockSet {
   }
   void AddKey(Database& db, std::string_view key) { Add(&db.PartitionFor(key)); }
   void Lock();
+  // After Lock(), before a write command modifies the locked partitions.
+  void BeforeWrite();
   void Unlock();
   bool empty() const { return n_ == 0; }
 

@@ -1,0 +1,182 @@
+#include "persist/background_snapshot.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "base/strutil.h"
+#include "persist/aof_propagate.h"
+#include "persist/aof_rewrite.h"
+#include "persist/file.h"
+#include "persist/rdb_writer.h"
+
+namespace ember::persist {
+
+namespace {
+constexpr size_t kFlushBytes = 1 << 20;  // write to the file every ~1 MB
+}  // namespace
+
+BackgroundSnapshot::BackgroundSnapshot(Keyspace& ks, BackgroundSnapshotOptions opts)
+    : ks_(ks), opts_(std::move(opts)) {}
+
+std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
+                                                              BackgroundSnapshotOptions opts) {
+  std::unique_ptr<BackgroundSnapshot> s(new BackgroundSnapshot(ks, std::move(opts)));
+  StoreHooks& hooks = ks.hooks();
+  s->epoch_ = ++hooks.snapshot_epoch;
+  const int n = ks.num_dbs();
+  s->early_.resize(static_cast<size_t>(n));
+  for (int d = 0; d < n; ++d) {
+    uint64_t keys = 0, expires = 0;
+    for (size_t i = 0; i < Database::kPartitions; ++i) {
+      Partition& p = ks.db(d).partition(i);
+      keys += p.table.size();
+      expires += p.volatile_keys.load();
+    }
+    s->db_keys_.push_back(keys);
+    s->db_expires_.push_back(expires);
+  }
+  hooks.barrier.store(s.get(), std::memory_order_release);
+  s->thread_ = std::thread([p = s.get()] { p->Run(); });
+  return s;
+}
+
+BackgroundSnapshot::~BackgroundSnapshot() { Join(); }
+
+void BackgroundSnapshot::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundSnapshot::Retire() {
+  WriteBarrier* self = this;
+  ks_.hooks().barrier.compare_exchange_strong(self, nullptr);
+}
+
+std::string BackgroundSnapshot::error() const {
+  return done() ? error_ : std::string("still running");
+}
+
+SnapshotStats BackgroundSnapshot::stats() const { return done() ? stats_ : SnapshotStats{}; }
+
+void BackgroundSnapshot::EncodePartition(Partition& p, std::string* out) {
+  const int64_t now = opts_.now_ms;
+  if (opts_.rdb) {
+    RdbWriteOptions o = opts_.snapshot.rdb;
+    o.checksum = false;  // the file's writer folds these bytes into its checksum
+    RdbWriter w(o);
+    p.table.ForEach([&](const Entry* e) {
+      if (e->has_expire() && e->expire_ms() <= now) return;
+      w.WriteEntry(e);  // strings always encode; a type without an encoder is skipped
+    });
+    *out = w.TakeBuffer();
+  } else {
+    p.table.ForEach([&](const Entry* e) {
+      if (e->has_expire() && e->expire_ms() <= now) return;
+      AppendEntryCommands(*e, out);
+    });
+  }
+}
+
+void BackgroundSnapshot::BeforeWrite(Partition& p) {
+  if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
+  p.snapshot_epoch = epoch_;
+  std::string chunk;
+  EncodePartition(p, &chunk);
+  if (chunk.empty()) return;
+  std::lock_guard lk(mu_);
+  early_bytes_ += chunk.size();
+  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(chunk));
+}
+
+void BackgroundSnapshot::Run() {
+  // Below the event loops in priority: the snapshot yields the CPU to clients.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  std::string err;
+  {
+    AtomicFileWriter file(FileSystem::Default(), opts_.path, opts_.temp_path);
+    err = file.Open();
+    RdbWriteOptions wo = opts_.snapshot.rdb;
+    if (!opts_.rdb) wo.checksum = false;
+    RdbWriter w(wo);
+    if (opts_.rdb) {
+      const SnapshotOptions& so = opts_.snapshot;
+      w.Header();
+      w.Aux("redis-ver", so.redis_version);
+      w.Aux("redis-bits", std::to_string(sizeof(void*) * 8));
+      w.Aux("ctime", std::to_string(so.ctime_s));
+      w.Aux("used-mem", std::to_string(so.used_mem));
+      w.Aux("aof-base", so.aof_base ? "1" : "0");
+    }
+    uint64_t peak_early = 0;
+    auto flush = [&](bool force) {
+      if (err.empty() && (force || w.buffer().size() >= kFlushBytes))
+        err = file.Append(w.TakeBuffer());
+    };
+    // Partitions writers serialised for database d, in whatever order they came.
+    auto drain = [&](size_t d) {
+      std::vector<std::string> chunks;
+      {
+        std::lock_guard lk(mu_);
+        if (early_[d].empty()) return;
+        chunks.swap(early_[d]);
+        peak_early = std::max(peak_early, early_bytes_);
+        for (const std::string& c : chunks) early_bytes_ -= c.size();
+      }
+      for (const std::string& c : chunks) {
+        w.Raw(c);
+        flush(false);
+      }
+    };
+    for (int d = 0; d < ks_.num_dbs() && err.empty(); ++d) {
+      const size_t di = static_cast<size_t>(d);
+      // Empty at the start: nothing to write (what writers add later is not in the image;
+      // their BeforeWrite captures the empty partitions).
+      if (db_keys_[di] == 0) continue;
+      if (opts_.rdb) {
+        w.SelectDb(d, db_keys_[di], db_expires_[di]);
+      } else {
+        std::string n = Int64ToString(d);
+        std::string_view select[] = {"SELECT", n};
+        std::string cmd;
+        AppendRespCommand(&cmd, std::span<const std::string_view>(select));
+        w.Raw(cmd);
+      }
+      Database& db = ks_.db(d);
+      for (size_t i = 0; i < Database::kPartitions && err.empty(); ++i) {
+        if (abort_.load(std::memory_order_relaxed)) {
+          err = "aborted";
+          break;
+        }
+        Partition& p = db.partition(i);
+        std::string chunk;
+        {
+          std::lock_guard lk(p.mu);
+          if (p.snapshot_epoch != epoch_) {
+            p.snapshot_epoch = epoch_;
+            EncodePartition(p, &chunk);
+          }
+        }
+        if (!chunk.empty()) {
+          w.Raw(chunk);
+          flush(false);
+        }
+        if ((i & 63) == 63) drain(di);
+      }
+      drain(di);  // every partition of d is captured now: nothing more can come for it
+    }
+    if (err.empty()) {
+      if (opts_.rdb) w.Finish();
+      flush(true);
+    }
+    if (err.empty()) err = file.Commit();  // fsync and rename; on failure the temp file goes
+    stats_.bytes = w.bytes_written();
+    stats_.keys = 0;
+    for (uint64_t k : db_keys_) stats_.keys += k;
+    stats_.peak_buffered = peak_early;
+  }
+  error_ = err;
+  done_.store(true, std::memory_order_release);
+}
+
+}  // namespace ember::persist

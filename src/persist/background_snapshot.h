@@ -1,0 +1,85 @@
+// A point-in-time snapshot of the whole keyspace written by a background thread, without
+// fork (BGSAVE, and the base of an AOF rewrite).
+//
+// Start() is called with every partition of every database locked: that instant is the
+// snapshot's point in time. The thread then walks the partitions one at a time, each under
+// its lock, and serialises the ones still "pending". A command that is about to modify a
+// pending partition (WriteBarrier::BeforeWrite, called by the store with the partition's
+// lock held) serialises it first, as it was, so every partition is captured before its first
+// change after the start: the file is exactly the dataset at Start(). The cost for a writer
+// is one partition (1/1024 of a database) once per snapshot; there is no fork, so no page
+// table copy that stalls every client and no copy-on-write of the whole heap.
+//
+// Output: an RDB file (dbfilename, or an AOF base with the RDB preamble) or RESP commands
+// (an AOF base without it), written to a temporary file, fsynced and renamed (or left at
+// `path` for FinishRewrite to install).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "persist/snapshot.h"
+#include "store/database.h"
+
+namespace ember::persist {
+
+struct BackgroundSnapshotOptions {
+  std::string path;       // the finished file
+  std::string temp_path;  // where it is written first
+  bool rdb = true;        // RDB; false: RESP commands (an AOF base without preamble)
+  SnapshotOptions snapshot;
+  int64_t now_ms = 0;  // the point in time: keys expired by then are left out
+};
+
+class BackgroundSnapshot final : public WriteBarrier {
+ public:
+  // Call with every partition of every database of ks locked. Installs itself as the
+  // keyspace's write barrier and starts the thread.
+  static std::unique_ptr<BackgroundSnapshot> Start(Keyspace& ks, BackgroundSnapshotOptions opts);
+  // Waits for the thread (Abort first to stop early). The barrier must have been removed
+  // with every partition locked (Retire) before destruction.
+  ~BackgroundSnapshot() override;
+
+  void BeforeWrite(Partition& p) override;
+
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  // After done(): "" or the error.
+  std::string error() const;
+  SnapshotStats stats() const;
+  // Stops the walk; the temporary file is removed; done() follows soon.
+  void Abort() { abort_.store(true); }
+  void Join();
+  // Removes the barrier: call with every partition locked (no writer can be inside
+  // BeforeWrite then), before destroying a finished or aborted snapshot.
+  void Retire();
+
+ private:
+  BackgroundSnapshot(Keyspace& ks, BackgroundSnapshotOptions opts);
+  void Run();
+  // Serialises p's live entries (under p's lock) into *out.
+  void EncodePartition(Partition& p, std::string* out);
+
+  Keyspace& ks_;
+  const BackgroundSnapshotOptions opts_;
+  uint64_t epoch_ = 0;
+  std::vector<uint64_t> db_keys_, db_expires_;  // at the start (RESIZEDB hints)
+
+  // Partitions serialised by writers, per database, waiting for the walk to reach it.
+  std::mutex mu_;
+  std::vector<std::vector<std::string>> early_;
+  uint64_t early_bytes_ = 0;
+
+  std::atomic<bool> abort_{false};
+  std::atomic<bool> done_{false};
+  std::string error_;  // written by the thread before done_
+  SnapshotStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace ember::persist
