@@ -308,7 +308,7 @@ std::string AofService::StartRewrite(const char* why) {
     o->snapshot.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
     o->snapshot.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
     o->snapshot.ctime_s = server_.clock().NowMs() / 1000;
-    o->snapshot.used_mem = mallinfo2().uordblks;
+    o->snapshot.used_mem = AllocatedBytes();
     o->snapshot.aof_base = true;
     o->now_ms = server_.clock().NowMs();
     return true;

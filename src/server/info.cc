@@ -31,26 +31,38 @@
 // From the sanitizer runtime (its header is not installed with every compiler).
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
+// From mimalloc, when the binary is linked with it (ember-server); weak, so the same code
+// serves binaries on glibc's malloc (libember, ember-cli).
+extern "C" void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_msecs,
+                                size_t* current_rss, size_t* peak_rss, size_t* current_commit,
+                                size_t* peak_commit, size_t* page_faults) __attribute__((weak));
 
 namespace ember::server {
 
-namespace {
-
-// Bytes handed out by the allocator and not yet freed.
+// Bytes handed out by the allocator and not yet freed (mimalloc keeps no such count without
+// its statistics build: the memory it committed and touched is the closest figure).
 uint64_t AllocatedBytes() {
 #ifdef EMBER_SANITIZER_ALLOCATOR
   return __sanitizer_get_current_allocated_bytes();
 #else
+  if (mi_process_info != nullptr) {
+    size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+    mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+    // Committed memory includes what mimalloc reserved and never touched: bounded by RSS.
+    return std::min(commit, rss);
+  }
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
 #endif
 }
 
+namespace {
+
 const char* AllocatorName() {
 #ifdef EMBER_SANITIZER_ALLOCATOR
   return "sanitizer";
 #else
-  return "libc";
+  return mi_process_info != nullptr ? "mimalloc" : "libc";
 #endif
 }
 

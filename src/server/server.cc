@@ -374,7 +374,7 @@ std::string Server::SaveSnapshot() {
   opts.rdb.compress = config_->GetInt("rdbcompression") != 0;
   opts.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
   opts.ctime_s = clock_->NowMs() / 1000;
-  opts.used_mem = mallinfo2().uordblks;
+  opts.used_mem = AllocatedBytes();
   persist::SnapshotStats st;
   std::string path = config_->dbfilename();
   std::string err = persist::SaveSnapshot(*keyspace_, persist::FileSystem::Default(), path, opts,
@@ -525,7 +525,7 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
     o->snapshot.rdb.compress = config_->GetInt("rdbcompression") != 0;
     o->snapshot.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
     o->snapshot.ctime_s = clock_->NowMs() / 1000;
-    o->snapshot.used_mem = mallinfo2().uordblks;
+    o->snapshot.used_mem = AllocatedBytes();
     o->now_ms = clock_->NowMs();
     dirty_now = dirty.load();
     return true;

@@ -294,6 +294,9 @@ class Server final : public cmd::ServerApi {
   friend class Worker;
 };
 
+// Bytes the allocator has handed out (INFO used_memory, the RDB used-mem field); info.cc.
+uint64_t AllocatedBytes();
+
 // Registers every command family (the list lives in one place: all_commands.cc).
 void RegisterAllCommands(cmd::CommandTable& table);
 

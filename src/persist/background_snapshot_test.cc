@@ -1,0 +1,167 @@
+// The background snapshot is the dataset at Start(), however writers change it meanwhile.
+#include "persist/background_snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "persist/aof_loader.h"
+#include "persist/aof_test_util.h"
+#include "persist/rdb_reader.h"
+
+namespace ember::persist {
+namespace {
+
+using testing::Collect;
+using testing::Commands;
+using testing::ReadFile;
+using testing::TempDir;
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+std::string Key(int i) { return "key:" + std::to_string(i); }
+
+// Sets key to value the way a write command does: its partition locked, the barrier told.
+void Write(Database& db, const std::string& key, const std::string& value, bool erase = false) {
+  LockSet locks;
+  locks.AddKey(db, key);
+  locks.Lock();
+  locks.BeforeWrite();
+  Entry** link = db.FindLink(key, kNow, true);
+  if (erase) {
+    if (link) db.Erase(link);
+    return;
+  }
+  EntryInit init{.key = key};
+  int64_t as_int;
+  Encoding enc = ChooseStringEncoding(value, &as_int);
+  Entry* e = enc == Encoding::kInt ? NewIntEntry(init, as_int) : NewStringEntry(init, value, enc);
+  if (link) {
+    db.Replace(link, e);
+  } else {
+    db.Insert(e);
+  }
+}
+
+void LockAll(Keyspace& ks, bool lock) {
+  for (int d = 0; d < ks.num_dbs(); ++d)
+    for (size_t i = 0; i < Database::kPartitions; ++i) {
+      if (lock) {
+        ks.db(d).partition(i).mu.lock();
+      } else {
+        ks.db(d).partition(i).mu.unlock();
+      }
+    }
+}
+
+// Starts a snapshot of ks while `writers` threads rewrite every key (value "new"), delete
+// some and add others; returns the finished snapshot file's bytes.
+std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::string& dir) {
+  BackgroundSnapshotOptions o;
+  o.path = dir + "/snap";
+  o.temp_path = dir + "/snap.tmp";
+  o.rdb = rdb;
+  o.now_ms = kNow;
+  LockAll(ks, true);  // the point in time
+  std::unique_ptr<BackgroundSnapshot> snap = BackgroundSnapshot::Start(ks, o);
+  LockAll(ks, false);
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&ks, keys, t] {
+      std::mt19937 rng(t);
+      for (int n = 0; n < keys; ++n) {
+        int i = static_cast<int>(rng() % static_cast<unsigned>(keys));
+        Database& db = ks.db(i % 2);
+        Write(db, Key(i), "new", /*erase=*/i % 7 == 0);
+        Write(db, "added:" + std::to_string(t) + ":" + std::to_string(n), "x");
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  snap->Join();
+  EXPECT_TRUE(snap->done());
+  EXPECT_EQ(snap->error(), "");
+  LockAll(ks, true);
+  snap->Retire();
+  LockAll(ks, false);
+  return ReadFile(o.path);
+}
+
+TEST(BackgroundSnapshot, RdbIsTheDatasetAtStartDespiteConcurrentWrites) {
+  TempDir tmp;
+  constexpr int kKeys = 20000;
+  Keyspace ks(2);
+  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path());
+  Keyspace loaded(2);
+  RdbLoadInfo info;
+  ASSERT_EQ(LoadRdb(data, loaded, kNow, &info), "");
+  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    Database& db = loaded.db(i % 2);
+    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
+    Entry* e = db.Find(Key(i), kNow, true);
+    ASSERT_NE(e, nullptr) << Key(i);
+    char buf[21];
+    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
+  }
+  // The live keyspace did change.
+  Database& db0 = ks.db(0);
+  size_t live = db0.Size() + ks.db(1).Size();
+  EXPECT_GT(live, static_cast<size_t>(kKeys));
+}
+
+TEST(BackgroundSnapshot, RespBaseIsTheDatasetAtStart) {
+  TempDir tmp;
+  constexpr int kKeys = 5000;
+  Keyspace ks(2);
+  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old");
+  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path());
+  Commands cmds;
+  AofScanResult r = ScanAofData(data, Collect(&cmds));
+  ASSERT_EQ(r.status, AofScanResult::Status::kOk) << r.error;
+  size_t sets = 0, selects = 0;
+  for (const auto& c : cmds) {
+    if (c[0] == "SELECT") {
+      ++selects;
+    } else {
+      ASSERT_EQ(c.size(), 3u);
+      EXPECT_EQ(c[0], "SET");
+      EXPECT_EQ(c[2], "old") << c[1];
+      ++sets;
+    }
+  }
+  EXPECT_EQ(sets, static_cast<size_t>(kKeys));
+  EXPECT_EQ(selects, 2u);
+}
+
+TEST(BackgroundSnapshot, AbortLeavesNoFile) {
+  TempDir tmp;
+  Keyspace ks(1);
+  for (int i = 0; i < 50000; ++i) Write(ks.db(0), Key(i), std::string(100, 'v'));
+  BackgroundSnapshotOptions o;
+  o.path = tmp / "snap";
+  o.temp_path = tmp / "snap.tmp";
+  o.now_ms = kNow;
+  LockAll(ks, true);
+  auto snap = BackgroundSnapshot::Start(ks, o);
+  snap->Abort();
+  LockAll(ks, false);
+  snap->Join();
+  EXPECT_TRUE(snap->done());
+  EXPECT_NE(snap->error(), "");
+  EXPECT_FALSE(std::filesystem::exists(o.path));
+  EXPECT_FALSE(std::filesystem::exists(o.temp_path));
+  LockAll(ks, true);
+  snap->Retire();
+  LockAll(ks, false);
+  EXPECT_EQ(ks.hooks().barrier.load(), nullptr);
+}
+
+}  // namespace
+}  // namespace ember::persist
