@@ -42,7 +42,12 @@ std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
   return s;
 }
 
-BackgroundSnapshot::~BackgroundSnapshot() { Join(); }
+BackgroundSnapshot::~BackgroundSnapshot() {
+  Join();
+  for (auto& db : early_)  // an aborted walk leaves copies behind
+    for (auto& chunk : db)
+      for (Entry* e : chunk) FreeEntry(e);
+}
 
 void BackgroundSnapshot::Join() {
   if (thread_.joinable()) thread_.join();
@@ -59,34 +64,38 @@ std::string BackgroundSnapshot::error() const {
 
 SnapshotStats BackgroundSnapshot::stats() const { return done() ? stats_ : SnapshotStats{}; }
 
-void BackgroundSnapshot::EncodePartition(Partition& p, std::string* out) {
-  const int64_t now = opts_.now_ms;
+void BackgroundSnapshot::Encode(const Entry* e, RdbWriter* rdb, std::string* resp) {
   if (opts_.rdb) {
-    RdbWriteOptions o = opts_.snapshot.rdb;
-    o.checksum = false;  // the file's writer folds these bytes into its checksum
-    RdbWriter w(o);
-    p.table.ForEach([&](const Entry* e) {
-      if (e->has_expire() && e->expire_ms() <= now) return;
-      w.WriteEntry(e);  // strings always encode; a type without an encoder is skipped
-    });
-    *out = w.TakeBuffer();
+    rdb->WriteEntry(e);  // strings always encode; a type without an encoder is skipped
   } else {
-    p.table.ForEach([&](const Entry* e) {
-      if (e->has_expire() && e->expire_ms() <= now) return;
-      AppendEntryCommands(*e, out);
-    });
+    AppendEntryCommands(*e, resp);
   }
+}
+
+uint64_t BackgroundSnapshot::CopyPartition(Partition& p, std::vector<Entry*>* out) {
+  uint64_t bytes = 0;
+  out->reserve(p.table.size());
+  p.table.ForEach([&](const Entry* e) {
+    if (!Live(e)) return;
+    EntryInit init{.key = e->key(),
+                   .has_expire = e->has_expire(),
+                   .expire_ms = e->has_expire() ? e->expire_ms() : 0,
+                   .access_time = e->access_time()};
+    out->push_back(CloneEntry(e, init));
+    bytes += EntryAllocSize(out->back());
+  });
+  return bytes;
 }
 
 void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
   p.snapshot_epoch = epoch_;
-  std::string chunk;
-  EncodePartition(p, &chunk);
-  if (chunk.empty()) return;
+  std::vector<Entry*> copy;
+  uint64_t bytes = CopyPartition(p, &copy);
+  if (copy.empty()) return;
   std::lock_guard lk(mu_);
-  early_bytes_ += chunk.size();
-  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(chunk));
+  early_bytes_ += bytes;
+  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(copy));
 }
 
 void BackgroundSnapshot::Run() {
@@ -113,20 +122,32 @@ void BackgroundSnapshot::Run() {
       if (err.empty() && (force || w.buffer().size() >= kFlushBytes))
         err = file.Append(w.TakeBuffer());
     };
-    // Partitions writers serialised for database d, in whatever order they came.
+    // Partitions writers copied for database d, in whatever order they came.
     auto drain = [&](size_t d) {
-      std::vector<std::string> chunks;
+      std::vector<std::vector<Entry*>> chunks;
       {
         std::lock_guard lk(mu_);
         if (early_[d].empty()) return;
         chunks.swap(early_[d]);
         peak_early = std::max(peak_early, early_bytes_);
-        for (const std::string& c : chunks) early_bytes_ -= c.size();
       }
-      for (const std::string& c : chunks) {
-        w.Raw(c);
+      uint64_t freed = 0;
+      std::string resp;
+      for (std::vector<Entry*>& chunk : chunks) {
+        for (Entry* e : chunk) {
+          Encode(e, &w, &resp);
+          freed += EntryAllocSize(e);
+          FreeEntry(e);
+        }
+        chunk.clear();
+        if (!resp.empty()) {
+          w.Raw(resp);
+          resp.clear();
+        }
         flush(false);
       }
+      std::lock_guard lk(mu_);
+      early_bytes_ -= freed;
     };
     for (int d = 0; d < ks_.num_dbs() && err.empty(); ++d) {
       const size_t di = static_cast<size_t>(d);
@@ -149,18 +170,22 @@ void BackgroundSnapshot::Run() {
           break;
         }
         Partition& p = db.partition(i);
-        std::string chunk;
+        // Copy under the lock, encode after it: a writer never waits for LZF.
+        std::vector<Entry*> copy;
         {
           std::lock_guard lk(p.mu);
           if (p.snapshot_epoch != epoch_) {
             p.snapshot_epoch = epoch_;
-            EncodePartition(p, &chunk);
+            CopyPartition(p, &copy);
           }
         }
-        if (!chunk.empty()) {
-          w.Raw(chunk);
-          flush(false);
+        std::string resp;
+        for (Entry* e : copy) {
+          Encode(e, &w, &resp);
+          FreeEntry(e);
         }
+        if (!resp.empty()) w.Raw(resp);
+        flush(false);
         if ((i & 63) == 63) drain(di);
       }
       drain(di);  // every partition of d is captured now: nothing more can come for it
