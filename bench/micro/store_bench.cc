@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,68 @@ void BM_Contention(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Contention)->ThreadRange(1, 8)->UseRealTime();
+
+// The same load behind one global mutex (the "map behind a lock" design partitions replace):
+// the baseline for what 1024 partitions buy as threads are added.
+std::mutex g_global_mu;
+
+void BM_ContentionGlobalLock(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    g_keys = MakeKeys(100000);
+    g_db = std::make_unique<Database>();
+    Fill(*g_db, g_keys);
+  }
+  uint64_t x = 0x9E3779B97F4A7C15ULL * (state.thread_index() + 1);
+  for (auto _ : state) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const std::string& k = g_keys[x % g_keys.size()];
+    std::lock_guard global(g_global_mu);
+    LockSet locks;
+    locks.AddKey(*g_db, k);
+    locks.Lock();
+    if (x & 1) {
+      benchmark::DoNotOptimize(g_db->Find(k, 0));
+    } else {
+      g_db->Replace(g_db->FindLink(k, 0), NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    g_db.reset();
+    g_keys.clear();
+  }
+}
+BENCHMARK(BM_ContentionGlobalLock)->ThreadRange(1, 8)->UseRealTime();
+
+// Every thread on one key: one partition, the worst case (a hot key serialises, as it does
+// on a single-threaded server).
+void BM_ContentionHotKey(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    g_keys = MakeKeys(1);
+    g_db = std::make_unique<Database>();
+    Fill(*g_db, g_keys);
+  }
+  const std::string& k = g_keys[0];
+  uint64_t n = 0;
+  for (auto _ : state) {
+    LockSet locks;
+    locks.AddKey(*g_db, k);
+    locks.Lock();
+    if (++n & 1) {
+      benchmark::DoNotOptimize(g_db->Find(k, 0));
+    } else {
+      g_db->Replace(g_db->FindLink(k, 0), NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    g_db.reset();
+    g_keys.clear();
+  }
+}
+BENCHMARK(BM_ContentionHotKey)->ThreadRange(1, 8)->UseRealTime();
 
 }  // namespace
 }  // namespace ember
