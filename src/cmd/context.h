@@ -37,6 +37,8 @@ class ServerApi {
 // recorded (persistence is failing: the caller must not acknowledge it).
 class WriteLog {
  public:
+  // Returned by Log when nothing needs to be waited for (the log is off).
+  static constexpr uint64_t kNoWait = ~uint64_t{0};
   virtual ~WriteLog() = default;
   virtual uint64_t Log(int db, std::span<const std::string_view> args, int64_t now_ms) = 0;
 };
@@ -77,7 +79,7 @@ struct CommandContext {
     if (log == nullptr) return;
     uint64_t t = log->Log(db, args, now_ms);
     if (t == 0) log_failed = true;
-    if (t > log_ticket) log_ticket = t;
+    if (t != WriteLog::kNoWait && t > log_ticket) log_ticket = t;
   }
   void Log(std::span<const std::string_view> args) { Log(db_index, args); }
 

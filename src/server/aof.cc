@@ -224,13 +224,13 @@ std::string AofService::LoadAtStartup() {
 
 uint64_t AofService::Log(int db, std::span<const std::string_view> args, int64_t now_ms) {
   persist::AofWriter* w = raw_;
-  if (w == nullptr) return base_;  // AOF off: nothing to wait for
+  if (w == nullptr) return kNoWait;  // AOF off (read under the key's lock: see Install)
   uint64_t t;
   if (!NeedsRewrite(args)) {
     t = w->Log(db, args);
   } else {
     std::vector<persist::AofCommand> cmds = persist::MakeDeterministic(args, now_ms);
-    if (cmds.empty()) return base_;  // e.g. GETEX without options: nothing changed
+    if (cmds.empty()) return kNoWait;  // e.g. GETEX without options: nothing changed
     for (const persist::AofCommand& c : cmds) {
       std::vector<std::string_view> v(c.begin(), c.end());
       t = w->Log(db, v);

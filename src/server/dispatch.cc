@@ -60,7 +60,9 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       ctx.counters = &w.counters;
       ctx.session = &c;
       ctx.no_touch = c.no_touch.load(std::memory_order_relaxed);
-      if (aof_->enabled()) ctx.log = aof_.get();
+      // Always set: whether the AOF is on is decided under the command's partition locks
+      // (AofService::Log), so a command cannot slip between turning it on and the snapshot.
+      ctx.log = aof_.get();
       int64_t t0 = MonotonicUs();
       cmd::RunLocked(*spec, args, ctx);
       int64_t dur = MonotonicUs() - t0;

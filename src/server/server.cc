@@ -561,6 +561,9 @@ void Server::ReapBackgroundSave(bool kill_child) {
               std::to_string(st.bytes) + " bytes, at most " + std::to_string(st.peak_buffered) +
               " bytes buffered for writers)");
   } else {
+    // Writes are refused (MISCONF) before anyone can see the failed status.
+    if (config_->GetInt("stop-writes-on-bgsave-error") != 0 && !config_->save().empty())
+      disk_error_.store(true);
     rdb_last_save_ok.store(false);
     LogWarning(kill_child ? "Background saving stopped" : "Background saving error: " + err);
   }
