@@ -80,46 +80,17 @@ void BM_DelInsert(benchmark::State& state) {
 }
 BENCHMARK(BM_DelInsert)->Arg(1000)->Arg(1000000);
 
-// Many threads doing GET/SET (1:1) on one shared database with uniformly random keys.
+// Many threads doing GET/SET (1:1) on one shared database: `keys` uniformly random keys
+// (1 = every thread on one hot key, one partition), each access under its partition's lock
+// and, with `global`, one process-wide mutex as well (the "map behind a lock" baseline that
+// the partitions replace).
 std::unique_ptr<Database> g_db;
 std::vector<std::string> g_keys;
-
-void BM_Contention(benchmark::State& state) {
-  if (state.thread_index() == 0) {
-    g_keys = MakeKeys(100000);
-    g_db = std::make_unique<Database>();
-    Fill(*g_db, g_keys);
-  }
-  uint64_t x = 0x9E3779B97F4A7C15ULL * (state.thread_index() + 1);
-  for (auto _ : state) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    const std::string& k = g_keys[x % g_keys.size()];
-    LockSet locks;
-    locks.AddKey(*g_db, k);
-    locks.Lock();
-    if (x & 1) {
-      benchmark::DoNotOptimize(g_db->Find(k, 0));
-    } else {
-      g_db->Replace(g_db->FindLink(k, 0), NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    g_db.reset();
-    g_keys.clear();
-  }
-}
-BENCHMARK(BM_Contention)->ThreadRange(1, 8)->UseRealTime();
-
-// The same load behind one global mutex (the "map behind a lock" design partitions replace):
-// the baseline for what 1024 partitions buy as threads are added.
 std::mutex g_global_mu;
 
-void BM_ContentionGlobalLock(benchmark::State& state) {
+void RunContention(benchmark::State& state, size_t keys, bool global) {
   if (state.thread_index() == 0) {
-    g_keys = MakeKeys(100000);
+    g_keys = MakeKeys(keys);
     g_db = std::make_unique<Database>();
     Fill(*g_db, g_keys);
   }
@@ -129,7 +100,8 @@ void BM_ContentionGlobalLock(benchmark::State& state) {
     x ^= x >> 7;
     x ^= x << 17;
     const std::string& k = g_keys[x % g_keys.size()];
-    std::lock_guard global(g_global_mu);
+    std::unique_lock<std::mutex> outer(g_global_mu, std::defer_lock);
+    if (global) outer.lock();
     LockSet locks;
     locks.AddKey(*g_db, k);
     locks.Lock();
@@ -145,34 +117,12 @@ void BM_ContentionGlobalLock(benchmark::State& state) {
     g_keys.clear();
   }
 }
-BENCHMARK(BM_ContentionGlobalLock)->ThreadRange(1, 8)->UseRealTime();
 
-// Every thread on one key: one partition, the worst case (a hot key serialises, as it does
-// on a single-threaded server).
-void BM_ContentionHotKey(benchmark::State& state) {
-  if (state.thread_index() == 0) {
-    g_keys = MakeKeys(1);
-    g_db = std::make_unique<Database>();
-    Fill(*g_db, g_keys);
-  }
-  const std::string& k = g_keys[0];
-  uint64_t n = 0;
-  for (auto _ : state) {
-    LockSet locks;
-    locks.AddKey(*g_db, k);
-    locks.Lock();
-    if (++n & 1) {
-      benchmark::DoNotOptimize(g_db->Find(k, 0));
-    } else {
-      g_db->Replace(g_db->FindLink(k, 0), NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    g_db.reset();
-    g_keys.clear();
-  }
-}
+void BM_Contention(benchmark::State& state) { RunContention(state, 100000, false); }
+void BM_ContentionGlobalLock(benchmark::State& state) { RunContention(state, 100000, true); }
+void BM_ContentionHotKey(benchmark::State& state) { RunContention(state, 1, false); }
+BENCHMARK(BM_Contention)->ThreadRange(1, 8)->UseRealTime();
+BENCHMARK(BM_ContentionGlobalLock)->ThreadRange(1, 8)->UseRealTime();
 BENCHMARK(BM_ContentionHotKey)->ThreadRange(1, 8)->UseRealTime();
 
 }  // namespace

@@ -108,15 +108,7 @@ void BackgroundSnapshot::Run() {
     RdbWriteOptions wo = opts_.snapshot.rdb;
     if (!opts_.rdb) wo.checksum = false;
     RdbWriter w(wo);
-    if (opts_.rdb) {
-      const SnapshotOptions& so = opts_.snapshot;
-      w.Header();
-      w.Aux("redis-ver", so.redis_version);
-      w.Aux("redis-bits", std::to_string(sizeof(void*) * 8));
-      w.Aux("ctime", std::to_string(so.ctime_s));
-      w.Aux("used-mem", std::to_string(so.used_mem));
-      w.Aux("aof-base", so.aof_base ? "1" : "0");
-    }
+    if (opts_.rdb) WriteRdbPreamble(w, opts_.snapshot);
     uint64_t peak_early = 0;
     auto flush = [&](bool force) {
       if (err.empty() && (force || w.buffer().size() >= kFlushBytes))

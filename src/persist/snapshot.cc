@@ -47,6 +47,15 @@ std::string SerializeDb(Database& db, int index, int64_t now_ms, bool lock, RdbW
 
 }  // namespace
 
+void WriteRdbPreamble(RdbWriter& w, const SnapshotOptions& opts) {
+  w.Header();
+  w.Aux("redis-ver", opts.redis_version);
+  w.Aux("redis-bits", std::to_string(sizeof(void*) * 8));
+  w.Aux("ctime", std::to_string(opts.ctime_s));
+  w.Aux("used-mem", std::to_string(opts.used_mem));
+  w.Aux("aof-base", opts.aof_base ? "1" : "0");
+}
+
 std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
                          const SnapshotOptions& opts, int64_t now_ms, SnapshotStats* stats,
                          const std::string& temp_path) {
@@ -58,12 +67,7 @@ std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
   std::string err = file.Open();
   if (!err.empty()) return err;
   RdbWriter w(opts.rdb);
-  w.Header();
-  w.Aux("redis-ver", opts.redis_version);
-  w.Aux("redis-bits", std::to_string(sizeof(void*) * 8));
-  w.Aux("ctime", std::to_string(opts.ctime_s));
-  w.Aux("used-mem", std::to_string(opts.used_mem));
-  w.Aux("aof-base", opts.aof_base ? "1" : "0");
+  WriteRdbPreamble(w, opts);
   SnapshotStats st;
   for (int i = 0; i < ks.num_dbs(); ++i) {
     err = SerializeDb(ks.db(i), i, now_ms, opts.lock_partitions, w, &st.keys, file);

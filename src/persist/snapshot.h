@@ -29,6 +29,10 @@ struct SnapshotStats {
   uint64_t peak_buffered = 0;  // background snapshots: most bytes waiting in memory at once
 };
 
+// The RDB header and the AUX fields Redis writes (redis-ver, redis-bits, ctime, used-mem,
+// aof-base), for every snapshot writer.
+void WriteRdbPreamble(RdbWriter& w, const SnapshotOptions& opts);
+
 // Writes every live key of `ks` to `path` via a temporary file in the same directory,
 // fsynced and renamed into place (the old file survives any failure). Each database is a
 // point-in-time image: all its partitions are locked while it is serialised into memory, and
