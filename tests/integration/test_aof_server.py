@@ -13,73 +13,21 @@ import os
 import random
 import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
 
 import pytest
 import redis
 
-from conftest import IS_EMBER, free_port, run_server_cmd, server_base_args
+from conftest import free_port, run_server_cmd, server_base_args
 from helpers import wait_until
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-HAVE_REDIS = os.access(REDIS_SERVER, os.X_OK)
+from oracle import HAVE_REDIS, RedisOracle
 
 AOF_DIR = "appendonlydir"
 
 
 # --------------------------------------------------------------------------- helpers
-
-class RedisOracle:
-    """A real redis-server 7 (the oracle), stopped by its PID only."""
-
-    def __init__(self, workdir, extra=()):
-        self.port = free_port()
-        self.dir = str(workdir)
-        self.log_path = os.path.join(self.dir, "redis-%d.log" % self.port)
-        argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--save", "", "--appendonly", "no", "--logfile", self.log_path,
-                "--daemonize", "no"] + [str(a) for a in extra]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, cwd=self.dir)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.kill()
-                    raise RuntimeError("redis-server did not start:\n" + self.log())
-                time.sleep(0.05)
-
-    def client(self, db=0):
-        return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=10)
-
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        """SIGTERM (Redis fsyncs the AOF and exits 0); returns the exit code."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
 
 @pytest.fixture
 def oracle():

@@ -8,8 +8,6 @@ with exit code 1 and a message. Skipped unless the binary under test is Ember.
 import os
 import random
 import shutil
-import signal
-import subprocess
 import threading
 import time
 
@@ -21,7 +19,7 @@ from conftest import free_port, run_server_cmd
 
 pytestmark = pytest.mark.ember_only
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+from oracle import RedisOracle
 
 
 def rdb_start(server, args=None, **kw):
@@ -30,56 +28,18 @@ def rdb_start(server, args=None, **kw):
     return server.start(["--appendonly", "no", "--save", ""] + list(args or []), **kw)
 
 
-class RedisProcess:
-    """A real redis-server started by this module (stopped by PID only)."""
-
-    def __init__(self, tmpdir, extra=()):
-        self.port = free_port()
-        self.dir = str(tmpdir)
-        self.log_path = os.path.join(self.dir, "redis-%d.log" % self.port)
-        argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--save", "", "--appendonly", "no", "--logfile", self.log_path] + list(extra)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, cwd=self.dir)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("redis-server did not start:\n" + self.log())
-                time.sleep(0.05)
-
-    def client(self, db=0):
-        return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=10)
-
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture
 def redis_factory():
     started = []
 
     def start(tmpdir, extra=()):
-        p = RedisProcess(tmpdir, extra)
+        p = RedisOracle(tmpdir, extra)
         started.append(p)
         return p
 
     yield start
     for p in started:
-        p.stop()
+        p.kill()
 
 
 def dataset():
