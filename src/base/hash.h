@@ -1,5 +1,10 @@
 #pragma once
 
+// Inlined: keys are short, and the library call's dispatch costs more than hashing them.
+// Same function and values as libxxhash's XXH3_64bits.
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
 #include <xxhash.h>
 
 #include <cstdint>

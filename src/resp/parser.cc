@@ -45,6 +45,24 @@ bool ParseHeaderNumber(std::string_view s, int64_t* out) {
   return ParseInt64(s, out);
 }
 
+// A header number as the fast path accepts it: "0" or 1-18 digits without a leading zero,
+// then CRLF. Advances p past the CRLF. Anything else is left to the general path.
+inline bool ReadHeaderNumber(const char*& p, const char* end, int64_t* out) {
+  const char* q = p;
+  if (q >= end) return false;
+  int64_t v = *q - '0';
+  if (static_cast<uint64_t>(v) > 9) return false;
+  ++q;
+  if (v != 0) {
+    const char* limit = end - q > 17 ? q + 17 : end;
+    while (q < limit && static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + (*q++ - '0');
+  }
+  if (end - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
+  p = q + 2;
+  *out = v;
+  return true;
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -80,8 +98,29 @@ ParseStatus RequestParser::Parse(std::string_view data) {
       return ParseStatus::kIncomplete;
     }
     if (data[0] != '*') return ParseInline(data);
+    if (ParseComplete(data)) return ParseStatus::kOk;
   }
   return ParseMultibulk(data);
+}
+
+bool RequestParser::ParseComplete(std::string_view data) {
+  const char* p = data.data() + 1;  // after '*'
+  const char* end = data.data() + data.size();
+  int64_t n;
+  if (!ReadHeaderNumber(p, end, &n) || n <= 0 || n > limits_->max_multibulk_len) return false;
+  args_.clear();
+  for (int64_t i = 0; i < n; ++i) {
+    if (p >= end || *p != '$') return false;
+    ++p;
+    int64_t len;
+    if (!ReadHeaderNumber(p, end, &len) || len > limits_->max_bulk_len || end - p < len + 2)
+      return false;
+    args_.emplace_back(p, static_cast<size_t>(len));
+    p += len + 2;  // like Redis, the two bytes after the payload are skipped unchecked
+  }
+  consumed_ = static_cast<size_t>(p - data.data());
+  min_bytes_ = 0;
+  return true;
 }
 
 ParseStatus RequestParser::Done(std::string_view data, size_t end) {

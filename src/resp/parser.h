@@ -50,6 +50,10 @@ class RequestParser {
   void Reset();
 
  private:
+  // One pass over a complete multibulk request with canonical headers, straight into args_;
+  // false (nothing but args_ touched) when it is incomplete, malformed or over a limit, and
+  // ParseMultibulk then handles it with its error messages and resumable progress.
+  bool ParseComplete(std::string_view data);
   ParseStatus ParseMultibulk(std::string_view data);
   ParseStatus ParseInline(std::string_view data);
   ParseStatus Fail(const char* msg);

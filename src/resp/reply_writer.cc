@@ -16,9 +16,13 @@ void ReplyWriter::Header(char type, int64_t n) {
 }
 
 void ReplyWriter::Simple(std::string_view s) {
-  out_->push_back('+');
-  out_->append(s);
-  out_->append("\r\n", 2);
+  size_t old = out_->size();
+  out_->resize(old + s.size() + 3);
+  char* p = out_->data() + old;
+  p[0] = '+';
+  if (!s.empty()) memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = '\r';
+  p[s.size() + 2] = '\n';
 }
 
 void ReplyWriter::Error(std::string_view msg) {

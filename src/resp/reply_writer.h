@@ -18,7 +18,7 @@ class ReplyWriter {
   void set_buffer(std::string* out) { out_ = out; }
 
   void Simple(std::string_view s);  // +s
-  void Ok() { Simple("OK"); }
+  void Ok() { out_->append("+OK\r\n", 5); }
   void Error(std::string_view msg);      // -msg (msg already carries its code, e.g. "ERR ...")
   void Integer(int64_t v);               // :v
   void Bulk(std::string_view s);         // $len s

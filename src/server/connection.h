@@ -50,6 +50,7 @@ class Connection {
   bool close_after_reply = false;
   bool want_write = false;
   bool parked = false;  // stopped parsing because too many replies are pending
+  bool closed = false;  // Worker::Close ran; the object lives until the loop iteration ends
   ReplyMode reply_mode = ReplyMode::kOn;
   // Writes whose replies wait for the AOF (see Server::AwaitPersistence): the highest ticket
   // and where each reply sits in `out`.

@@ -19,6 +19,27 @@
 
 namespace ember::server {
 
+// Case-insensitive lookup of top-level commands whose names fit in 16 bytes: the name is
+// folded into two words and found in an open-addressing table, with no hashing of bytes,
+// no per-byte tolower() and no copy (CommandTable::Find's unordered_map costs several times
+// more per request). Built once from the server's table, which never changes afterwards.
+class CommandLookup {
+ public:
+  explicit CommandLookup(const cmd::CommandTable& table);
+  // nullptr when unknown here (also for names over 16 bytes): ask cmd::Resolve.
+  const cmd::CommandSpec* Find(std::string_view name) const;
+
+ private:
+  struct Slot {
+    uint64_t w0 = 0, w1 = 0;
+    size_t len = 0;
+    const cmd::CommandSpec* spec = nullptr;
+  };
+  size_t Index(uint64_t w0, uint64_t w1, size_t len) const;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+};
+
 class Worker {
  public:
   Worker(Server* server, int index);
@@ -44,6 +65,7 @@ class Worker {
 
   int index() const { return index_; }
   Server& server() { return *server_; }
+  const CommandLookup& lookup() const { return lookup_; }
 
   // Statistics (written by this thread only).
   std::vector<CommandStat> cmd_stats;
@@ -75,10 +97,15 @@ class Worker {
 
   Server* server_;
   int index_;
+  CommandLookup lookup_;
   net::Poller poller_;
   net::Waker waker_;
   std::shared_ptr<ListenerSet> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  // Closed this event-loop iteration: freed at its end, so code that handled them can test
+  // Connection::closed instead of looking the id up again.
+  std::vector<std::unique_ptr<Connection>> closed_;
+  int64_t loop_now_ms_ = 0;            // the clock when this iteration's events arrived
   std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
   std::unique_ptr<char[]> rbuf_;
   std::thread thread_;

@@ -77,8 +77,6 @@ size_t GetVarint(const char* p, uint64_t* v) {
 
 namespace {
 
-size_t KeyOffset(const Entry* e) { return sizeof(Entry) + (e->has_expire() ? 8 : 0); }
-
 Entry* Allocate(const EntryInit& init, size_t payload_size) {
   size_t head = sizeof(Entry) + (init.has_expire ? 8 : 0);
   size_t total = head + VarintSize(init.key.size()) + init.key.size() + payload_size;
@@ -100,25 +98,6 @@ Entry* Allocate(const EntryInit& init, size_t payload_size) {
 char* PayloadPtr(Entry* e) { return reinterpret_cast<char*>(e) + e->payload_offset(); }
 
 }  // namespace
-
-std::string_view Entry::key() const {
-  const char* p = reinterpret_cast<const char*>(this) + KeyOffset(this);
-  uint64_t len;
-  p += GetVarint(p, &len);
-  return {p, static_cast<size_t>(len)};
-}
-
-size_t Entry::payload_offset() const {
-  std::string_view k = key();
-  return static_cast<size_t>(k.data() + k.size() - reinterpret_cast<const char*>(this));
-}
-
-std::string_view Entry::str_bytes() const {
-  const char* p = reinterpret_cast<const char*>(this) + payload_offset();
-  uint64_t len;
-  p += GetVarint(p, &len);
-  return {p, static_cast<size_t>(len)};
-}
 
 int64_t Entry::int_value() const {
   int64_t v;
@@ -235,6 +214,7 @@ Entry* ResizeStringValue(Entry* e, size_t new_len) {
   PutVarint(base + off, new_len);
   if (new_len > keep) memset(base + new_data + keep, 0, new_len - keep);
   e->set_type_enc(ValueType::kString, Encoding::kRaw);
+  e->flags |= Entry::kSlack;
   return e;
 }
 
@@ -243,8 +223,16 @@ bool OverwriteStringInPlace(Entry* e, std::string_view value, Encoding enc, int6
   const size_t off = e->payload_offset();
   const size_t payload = enc == Encoding::kInt ? 8 : VarintSize(value.size()) + value.size();
   const size_t need = off + payload;
-  const size_t usable = malloc_usable_size(e);
-  if (need > usable || need * 2 < usable) return false;
+  size_t old_payload = 8;
+  if (e->encoding() != Encoding::kInt) {
+    uint64_t len;
+    old_payload = GetVarintFast(reinterpret_cast<const char*>(e) + off, &len) + len;
+  }
+  if ((e->flags & Entry::kSlack) || payload != old_payload) {
+    const size_t usable = malloc_usable_size(e);
+    if (need > usable || need * 2 < usable) return false;
+    e->flags &= static_cast<uint8_t>(~Entry::kSlack);  // the check above now holds
+  }
   char* p = reinterpret_cast<char*>(e) + off;
   if (enc == Encoding::kInt) {
     memcpy(p, &as_int, 8);

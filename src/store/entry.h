@@ -56,6 +56,10 @@ struct Entry {
   uint8_t atime[3];  // 24-bit access clock in seconds (OBJECT IDLETIME)
 
   static constexpr uint8_t kHasExpire = 1;
+  // The allocation may be more than twice the bytes in use (ResizeStringValue's slack):
+  // OverwriteStringInPlace must ask the allocator. Without it, an overwrite by a value of the
+  // same size always fits and wastes nothing, so it needs no malloc_usable_size call.
+  static constexpr uint8_t kSlack = 2;
 
   ValueType type() const { return static_cast<ValueType>(type_enc & 0x0f); }
   Encoding encoding() const { return static_cast<Encoding>(type_enc >> 4); }
@@ -78,14 +82,14 @@ struct Entry {
     atime[2] = (t >> 16) & 0xff;
   }
 
-  std::string_view key() const;
+  inline std::string_view key() const;
   // For strings with byte encodings: the bytes. For kInt: use int_value().
-  std::string_view str_bytes() const;
+  inline std::string_view str_bytes() const;
   int64_t int_value() const;
   ValueObject* object() const;
 
   // Offset of the payload from the entry start.
-  size_t payload_offset() const;
+  inline size_t payload_offset() const;
 };
 #pragma pack(pop)
 static_assert(sizeof(Entry) == 14);
@@ -101,6 +105,33 @@ inline size_t VarintSize(uint64_t v) {
 }
 size_t PutVarint(char* p, uint64_t v);
 size_t GetVarint(const char* p, uint64_t* v);
+// GetVarint with the one-byte case (lengths below 128: almost every key) inline.
+inline size_t GetVarintFast(const char* p, uint64_t* v) {
+  if (static_cast<uint8_t>(*p) < 0x80) {
+    *v = static_cast<uint8_t>(*p);
+    return 1;
+  }
+  return GetVarint(p, v);
+}
+
+std::string_view Entry::key() const {
+  const char* p = reinterpret_cast<const char*>(this) + sizeof(Entry) + (has_expire() ? 8 : 0);
+  uint64_t len;
+  p += GetVarintFast(p, &len);
+  return {p, static_cast<size_t>(len)};
+}
+
+size_t Entry::payload_offset() const {
+  std::string_view k = key();
+  return static_cast<size_t>(k.data() + k.size() - reinterpret_cast<const char*>(this));
+}
+
+std::string_view Entry::str_bytes() const {
+  const char* p = reinterpret_cast<const char*>(this) + payload_offset();
+  uint64_t len;
+  p += GetVarintFast(p, &len);
+  return {p, static_cast<size_t>(len)};
+}
 
 // Construction and destruction. All entries are malloc'ed; FreeEntry releases the value too.
 struct EntryInit {
