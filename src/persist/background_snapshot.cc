@@ -1,6 +1,5 @@
 #include "persist/background_snapshot.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <utility>
@@ -99,8 +98,6 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
 }
 
 void BackgroundSnapshot::Run() {
-  // Below the event loops in priority: the snapshot yields the CPU to clients.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   std::string err;
   {
     AtomicFileWriter file(FileSystem::Default(), opts_.path, opts_.temp_path);

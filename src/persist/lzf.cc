@@ -12,11 +12,12 @@ namespace {
 constexpr size_t kMaxLiteral = 32;
 constexpr size_t kMaxOffset = 8191;        // 13 bits
 constexpr size_t kMaxMatch = 7 + 255 + 2;  // encoded length 7 + extension byte, plus 2
-constexpr int kHashBits = 14;
+constexpr int kMaxHashBits = 14;
+constexpr int kMinHashBits = 8;
 
-inline uint32_t Hash3(const unsigned char* p) {
+inline uint32_t Hash3(const unsigned char* p, int bits) {
   uint32_t v = static_cast<uint32_t>(p[0]) << 16 | static_cast<uint32_t>(p[1]) << 8 | p[2];
-  return (v * 2654435761u) >> (32 - kHashBits);
+  return (v * 2654435761u) >> (32 - bits);
 }
 
 }  // namespace
@@ -26,8 +27,13 @@ size_t LzfCompress(std::string_view in, char* out_chars, size_t out_cap) {
   auto* out = reinterpret_cast<unsigned char*>(out_chars);
   const size_t n = in.size();
   if (n == 0) return 0;
-  // Positions + 1 of the last occurrence of each 3-byte hash (0: none).
-  std::vector<uint32_t> table(size_t{1} << kHashBits, 0);
+  // Positions + 1 of the last occurrence of each 3-byte hash (0: none). Sized to the input
+  // (about two slots per byte, 256 to 16K) and reused by the thread: a 64-byte value must
+  // not cost a 64 KB allocation and clear.
+  int bits = kMinHashBits;
+  while (bits < kMaxHashBits && (size_t{1} << bits) < 2 * n) ++bits;
+  thread_local std::vector<uint32_t> table;
+  table.assign(size_t{1} << bits, 0);
   size_t op = 0;
   size_t lit_start = 0;  // first byte of the pending literal run
   size_t ip = 0;
@@ -44,7 +50,7 @@ size_t LzfCompress(std::string_view in, char* out_chars, size_t out_cap) {
     return true;
   };
   while (ip + 2 < n) {
-    uint32_t h = Hash3(src + ip);
+    uint32_t h = Hash3(src + ip, bits);
     size_t cand = table[h];
     table[h] = static_cast<uint32_t>(ip + 1);
     if (cand != 0) {
@@ -68,7 +74,7 @@ size_t LzfCompress(std::string_view in, char* out_chars, size_t out_cap) {
         // Index a few positions inside the match so later repeats find it.
         size_t end = ip + len;
         for (size_t k = ip + 1; k < end && k + 2 < n; ++k)
-          table[Hash3(src + k)] = static_cast<uint32_t>(k + 1);
+          table[Hash3(src + k, bits)] = static_cast<uint32_t>(k + 1);
         ip = end;
         lit_start = ip;
         continue;

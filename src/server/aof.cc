@@ -352,9 +352,13 @@ void AofService::ReapRewrite(bool stop) {
   rw.job->Join();
   std::string job_err = rw.job->error();
   server_.RetireSnapshot(std::move(rw.job));
-  rewriting_.store(false);
   last_rewrite_time_s_.store((server_.clock().NowMs() - rw.start_ms) / 1000);
   const bool ok = job_err.empty();
+  // INFO says "not in progress" only once the outcome (sizes, counters) is visible.
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag.store(false); }
+  } done{rewriting_};
   std::string err;
   bool installed = false;
   if (ok) {

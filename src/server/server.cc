@@ -550,7 +550,6 @@ void Server::ReapBackgroundSave(bool kill_child) {
   std::string err = bgsave_->error();
   persist::SnapshotStats st = bgsave_->stats();
   RetireSnapshot(std::move(bgsave_));
-  bgsave_running_.store(false);
   rdb_last_bgsave_time_s.store((clock_->NowMs() - bgsave_start_ms.load()) / 1000);
   if (err.empty()) {
     dirty.fetch_sub(std::min(bgsave_dirty_, dirty.load()));
@@ -568,6 +567,7 @@ void Server::ReapBackgroundSave(bool kill_child) {
     LogWarning(kill_child ? "Background saving stopped" : "Background saving error: " + err);
   }
   UpdateDiskError();
+  bgsave_running_.store(false);  // after the outcome is visible in INFO
   if (!kill_child && bgsave_scheduled_.exchange(false)) {
     lk.unlock();
     bool scheduled;
