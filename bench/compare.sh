@@ -11,8 +11,9 @@ HELPER=(/usr/bin/python3 "$SCRIPT_DIR/compare_helper.py")
 
 # ------------------------------------------------------------ configuration
 CONFIG_VARS=(EMBER_BIN REDIS_BIN EMBER_ARGS REDIS_ARGS ROUNDS REQUESTS REQUESTS_P1 REQUESTS_P16
-             PIPELINES TESTS CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CALLGRIND CG_REQUESTS PERF
-             SERVER_CPU CLIENT_CPU WARMUP SKIP_THROUGHPUT SKIP_MEMORY RESULTS_DIR
+             PIPELINES TESTS CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CALLGRIND CG_REQUESTS CG_TESTS CG_KEYSPACE PERF
+             SERVER_CPU CLIENT_CPU PIN WARMUP SKIP_THROUGHPUT SKIP_MEMORY RESULTS_DIR
+             LABEL EMBER_LABEL REDIS_LABEL MULTI_DIV MIX_VALUE_SIZE MIX_KEYSPACE MIX_GETS MIX_PROC_CLIENTS
              AOF AOF_FSYNC AOF_PIPELINES AOF_REQUESTS_P1 AOF_REQUESTS_P16 AOF_KEYSPACE
              AOF_SYSCALLS AOF_TMPDIR)
 # Remember what the caller set, to print the exact command line later.
@@ -31,20 +32,35 @@ ROUNDS=${ROUNDS:-3}
 REQUESTS_P1=${REQUESTS_P1:-${REQUESTS:-200000}}
 REQUESTS_P16=${REQUESTS_P16:-${REQUESTS:-1000000}}
 PIPELINES=${PIPELINES:-"1 16"}
-TESTS=${TESTS:-"set get"}
+TESTS=${TESTS:-"set get mset mget incr mix"}
 CLIENTS=${CLIENTS:-50}
 VALUE_SIZE=${VALUE_SIZE:-64}
-KEYSPACE=${KEYSPACE:-100000}
+KEYSPACE=${KEYSPACE:-1000000}
 MEM_KEYS=${MEM_KEYS:-1000000}
+MULTI_DIV=${MULTI_DIV:-5}           # MSET/MGET carry 10 keys: requests per run / MULTI_DIV
+MIX_VALUE_SIZE=${MIX_VALUE_SIZE:-1024}
+MIX_KEYSPACE=${MIX_KEYSPACE:-100000}
+MIX_GETS=${MIX_GETS:-10}            # GET processes per SET process: the SET:GET ratio 1:MIX_GETS
+MIX_PROC_CLIENTS=${MIX_PROC_CLIENTS:-5}   # clients per redis-benchmark process in the mix
 CALLGRIND=${CALLGRIND:-0}
 CG_REQUESTS=${CG_REQUESTS:-20000}
+CG_KEYSPACE=${CG_KEYSPACE:-100000}   # -r under callgrind (GET: keys prefilled, not counted)
+CG_TESTS=${CG_TESTS:-"set get"}
 PERF=${PERF:-0}
+PIN=${PIN:-1}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 WARMUP=${WARMUP:-1}
 SKIP_THROUGHPUT=${SKIP_THROUGHPUT:-0}
 SKIP_MEMORY=${SKIP_MEMORY:-0}
-RESULTS_DIR=${RESULTS_DIR:-$REPO_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
+LABEL=${LABEL:-}                    # names the run: results directory suffix and report title
+# --threads in EMBER_ARGS replaces the default --threads 1 and names the Ember column.
+EMBER_THREADS=$(awk '{for (i = 1; i < NF; i++) if ($i == "--threads") t = $(i + 1)} END {print t}' <<<"$EMBER_ARGS")
+if [[ -n ${EMBER_LABEL:-} ]]; then :
+elif [[ -n $EMBER_THREADS ]]; then EMBER_LABEL="Ember t$EMBER_THREADS"
+else EMBER_LABEL=Ember; fi
+REDIS_LABEL=${REDIS_LABEL:-Redis}
+RESULTS_DIR=${RESULTS_DIR:-$REPO_ROOT/bench/results/$(date +%Y%m%d-%H%M%S)${LABEL:+-$LABEL}}
 AOF=${AOF:-1}
 AOF_FSYNC=${AOF_FSYNC:-"everysec always"}
 AOF_PIPELINES=${AOF_PIPELINES:-"1 16"}
@@ -64,19 +80,34 @@ usage() {
 #   EMBER_BIN     Ember binary (default build/ember-server; --threads 1 is passed
 #                 only if its name contains "ember")
 #   REDIS_BIN     Redis binary (default /usr/bin/redis-server)
-#   EMBER_ARGS    extra Ember arguments, e.g. "--appendonly no --save ''"
+#   EMBER_ARGS    extra Ember arguments, e.g. "--threads 2" (replaces the default
+#                 --threads 1; the Ember column is then labelled "Ember t2")
 #   REDIS_ARGS    extra Redis arguments
+#   LABEL         names the run (results directory suffix, report title)
+#   EMBER_LABEL / REDIS_LABEL  column names (default Ember [tN] / Redis)
 #   ROUNDS        rounds, alternating Ember and Redis (default 3)
 #   REQUESTS      requests per run for every pipeline depth (overrides both below)
 #   REQUESTS_P1   requests per run at pipeline 1 (default 200000)
 #   REQUESTS_P16  requests per run at other pipeline depths (default 1000000)
-#   PIPELINES     pipeline depths (default "1 16");  TESTS  (default "set get")
+#   PIPELINES     pipeline depths (default "1 16")
+#   TESTS         workloads (default "set get mset mget incr mix"): set, get, incr and mset
+#                 (10 keys) are redis-benchmark -t tests; mget is the custom command
+#                 MGET key:__rand_int__ x 10; mix is SET:GET 1:10 with 1 KB values (1 SET
+#                 and MIX_GETS GET redis-benchmark processes at once, MIX_PROC_CLIENTS
+#                 clients and N/(1+MIX_GETS) requests each; req/s = the sum over all)
 #   CLIENTS       redis-benchmark -c (default 50);  VALUE_SIZE  -d (default 64)
-#   KEYSPACE      redis-benchmark -r, keys prefilled for GET (default 100000)
+#   KEYSPACE      redis-benchmark -r, keys prefilled for GET (default 1000000)
+#   MULTI_DIV     MSET/MGET runs send REQUESTS_P1|P16 / MULTI_DIV commands (default 5)
+#   MIX_VALUE_SIZE / MIX_KEYSPACE / MIX_GETS / MIX_PROC_CLIENTS  mix workload: value bytes
+#                 (1024), keys mix:%012d prefilled and -r (100000), GET processes per SET
+#                 process (10), clients per process (5: 55 connections in all)
 #   MEM_KEYS      keys loaded for the memory measurement (default 1000000)
 #   CALLGRIND=1   also count instructions per request (valgrind); CG_REQUESTS (20000)
+#                 of each of CG_TESTS (default "set get") at -P 1 -r CG_KEYSPACE (100000,
+#                 prefilled for GET), plus callgrind_annotate per function
 #   PERF=1        also count syscalls per request (perf stat raw_syscalls:sys_enter)
-#   SERVER_CPU / CLIENT_CPU  cores for servers / redis-benchmark (default 0 / 1)
+#   SERVER_CPU / CLIENT_CPU  cores (taskset -c lists) for servers / clients (default 0 / 1)
+#   PIN=0         no pinning at all (e.g. for --threads 2 on a 2-core machine)
 #   WARMUP=0      skip the unrecorded warm-up run
 #   SKIP_THROUGHPUT=1 / SKIP_MEMORY=1  skip that part
 #   AOF=0         skip the append-only file section (SET with appendonly yes)
@@ -100,16 +131,24 @@ fi
 log() { printf '%s\n' "$*" >&2; }
 die() { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
 
-for v in ROUNDS REQUESTS_P1 REQUESTS_P16 CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CG_REQUESTS \
-         SERVER_CPU CLIENT_CPU AOF_REQUESTS_P1 AOF_REQUESTS_P16 AOF_KEYSPACE; do
+for v in ROUNDS REQUESTS_P1 REQUESTS_P16 CLIENTS VALUE_SIZE KEYSPACE MEM_KEYS CG_REQUESTS CG_KEYSPACE \
+         AOF_REQUESTS_P1 AOF_REQUESTS_P16 AOF_KEYSPACE MULTI_DIV MIX_VALUE_SIZE MIX_KEYSPACE \
+         MIX_GETS MIX_PROC_CLIENTS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer (got '${!v}')"
 done
 for p in $PIPELINES $AOF_PIPELINES; do [[ $p =~ ^[1-9][0-9]*$ ]] || die "bad pipeline depth '$p'"; done
 for f in $AOF_FSYNC; do
     [[ $f =~ ^(always|everysec|no)$ ]] || die "AOF_FSYNC may only contain always, everysec and no"
 done
-for t in $TESTS; do [[ $t =~ ^(set|get)$ ]] || die "TESTS may only contain set and get"; done
+for t in $TESTS; do
+    [[ $t =~ ^(set|get|mset|mget|incr|mix)$ ]] ||
+        die "TESTS may only contain set, get, mset, mget, incr and mix"
+done
+for t in $CG_TESTS; do [[ $t =~ ^(set|get|incr)$ ]] || die "CG_TESTS may only contain set, get and incr"; done
+for v in SERVER_CPU CLIENT_CPU; do [[ ${!v} =~ ^[0-9][0-9,-]*$ ]] || die "$v must be a CPU list for taskset -c"; done
 [[ $ROUNDS -ge 1 ]] || die "ROUNDS must be >= 1"
+[[ $MULTI_DIV -ge 1 ]] || die "MULTI_DIV must be >= 1"
+[[ $MIX_GETS -ge 1 && $MIX_PROC_CLIENTS -ge 1 ]] || die "MIX_GETS and MIX_PROC_CLIENTS must be >= 1"
 
 # ------------------------------------------------------------ prerequisites
 [[ -x /usr/bin/python3 ]] || die "/usr/bin/python3 is required"
@@ -129,7 +168,9 @@ REDIS_BIN=$(cd "$(dirname "$REDIS_BIN")" && pwd)/$(basename "$REDIS_BIN")
 
 NPROC=$(nproc)
 SERVER_PIN=() CLIENT_PIN=()
-if [[ $NPROC -ge 2 ]] && command -v taskset >/dev/null; then
+if [[ $PIN == 0 ]]; then
+    PINNING="none (PIN=0): servers and clients share all $NPROC cores"
+elif [[ $NPROC -ge 2 ]] && command -v taskset >/dev/null; then
     SERVER_PIN=(taskset -c "$SERVER_CPU")
     CLIENT_PIN=(taskset -c "$CLIENT_CPU")
     PINNING="servers on core $SERVER_CPU, redis-benchmark/redis-cli on core $CLIENT_CPU (taskset)"
@@ -193,7 +234,7 @@ server_cmd() {
     local side=$1 port=$2 extra=()
     if [[ $side == ember ]]; then
         CMD=("$EMBER_BIN" --port "$port" --bind 127.0.0.1)
-        if [[ $(basename "$EMBER_BIN") == *ember* ]]; then
+        if [[ $(basename "$EMBER_BIN") == *ember* && -z $EMBER_THREADS ]]; then
             CMD+=(--threads 1)
         fi
         eval "extra=($EMBER_ARGS)"
@@ -256,54 +297,148 @@ server_version() {
         END { if (e != "") print "ember " e; else if (v != "") print "version " v; else print "unknown version" }'
 }
 
-# load_keys PORT COUNT: SET key:%012d -> VALUE_SIZE bytes, via redis-cli --pipe
+# load_keys PORT COUNT [VSIZE PREFIX]: SET PREFIX%012d -> VSIZE (VALUE_SIZE) bytes, via
+# redis-cli --pipe; checks that DBSIZE grew by COUNT (the key sets never overlap).
 load_keys() {
-    local port=$1 count=$2 out dbsize
-    out=$("${HELPER[@]}" resp "$count" "$VALUE_SIZE" |
+    local port=$1 count=$2 vsize=${3:-$VALUE_SIZE} prefix=${4:-key:} out dbsize before
+    before=$(cli "$port" DBSIZE | tr -d '\r')
+    out=$("${HELPER[@]}" resp "$count" "$vsize" "$prefix" |
           "${CLIENT_PIN[@]}" redis-cli -h 127.0.0.1 -p "$port" --pipe 2>&1) ||
         die "redis-cli --pipe failed on port $port: $out"
     [[ $out == *"errors: 0, replies: $count"* ]] ||
         die "unexpected redis-cli --pipe result on port $port: $out"
     dbsize=$(cli "$port" DBSIZE | tr -d '\r')
-    [[ $dbsize == "$count" ]] || die "DBSIZE on port $port is '$dbsize', expected $count"
+    [[ $dbsize == "$((before + count))" ]] ||
+        die "DBSIZE on port $port is '$dbsize', expected $((before + count))"
 }
 
-bench_args() {   # PORT TEST PIPELINE REQUESTS
-    BENCH=(redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$4" -d "$VALUE_SIZE"
-           -r "$KEYSPACE" -P "$3" -t "$2" --csv)
+MIX_VALUE=$(printf '%*s' "$MIX_VALUE_SIZE" '' | tr ' ' x)
+# bench_args PORT TEST PIPELINE REQUESTS [CLIENTS] -> BENCH (one redis-benchmark command).
+# TEST: set get incr mset (redis-benchmark -t; MSET has 10 keys), mget (custom MGET of 10
+# keys: redis-benchmark replaces every __rand_int__ with its own random number), mixset /
+# mixget (custom SET/GET of mix:__rand_int__ with MIX_VALUE_SIZE-byte values).
+bench_args() {
+    local c=${5:-$CLIENTS} base
+    base=(redis-benchmark -h 127.0.0.1 -p "$1" -c "$c" -n "$4" -P "$3" --csv)
+    case $2 in
+        set|get|incr|mset) BENCH=("${base[@]}" -d "$VALUE_SIZE" -r "$KEYSPACE" -t "$2") ;;
+        mget) BENCH=("${base[@]}" -r "$KEYSPACE" MGET key:__rand_int__ key:__rand_int__
+                     key:__rand_int__ key:__rand_int__ key:__rand_int__ key:__rand_int__
+                     key:__rand_int__ key:__rand_int__ key:__rand_int__ key:__rand_int__) ;;
+        mixset) BENCH=("${base[@]}" -r "$MIX_KEYSPACE" SET mix:__rand_int__ "$MIX_VALUE") ;;
+        mixget) BENCH=("${base[@]}" -r "$MIX_KEYSPACE" GET mix:__rand_int__) ;;
+        *) die "bench_args: unknown test $2" ;;
+    esac
+}
+
+# Short command line for the report (the 1 KB value shown as <1024 bytes>).
+bench_cmd_text() { quote_cmd "${CLIENT_PIN[@]}" "${BENCH[@]}" | sed "s/$MIX_VALUE/<$MIX_VALUE_SIZE bytes>/"; }
+
+# The mix workload: 1 SET process and MIX_GETS GET processes, started together, each with
+# MIX_PROC_CLIENTS clients and N/(1+MIX_GETS) requests. Equal processes keep the ratio over
+# the whole run: when the client core is the bottleneck (-P 1) the scheduler gives every
+# process the same CPU share; when the server is (-P 16) it serves every connection in turn.
+# (One SET process with 5 clients next to one GET process with 45 does not: both get half of
+# the client core, so the SETs run at ~1:3 and finish long before the GETs.)
+run_mix_clients() {   # PORT PIPELINE N OUT ERR (runs all processes, waits for all)
+    local port=$1 pipe=$2 n=$3 out=$4 err=$5 rc=0 i pids=() each
+    each=$(( n / (MIX_GETS + 1) ))
+    bench_args "$port" mixset "$pipe" "$each" "$MIX_PROC_CLIENTS"
+    "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$out.0" 2>"$err.0" &
+    pids+=($!)
+    bench_args "$port" mixget "$pipe" "$each" "$MIX_PROC_CLIENTS"
+    for ((i = 1; i <= MIX_GETS; i++)); do
+        "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$out.$i" 2>"$err.$i" &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || rc=1; done
+    for ((i = 0; i <= MIX_GETS; i++)); do cat "$err.$i"; done >"$err"
+    return $rc
 }
 
 # run_bench SIDE PID PORT TEST PIPELINE REQUESTS -> sets R_RPS R_SRV_CPU R_WALL R_CLI_CPU
+# R_DETAIL (mix: the two processes' req/s)
 run_bench() {
     local side=$1 pid=$2 port=$3 test=$4 pipe=$5 n=$6
     local t0 t1 tf=$RESULTS_DIR/.time out=$RESULTS_DIR/.bench.out err=$RESULTS_DIR/.bench.err
-    bench_args "$port" "$test" "$pipe" "$n"
-    t0=$("${HELPER[@]}" cputicks "$pid")
+    R_DETAIL=""
+    local u0 s0 u1 s1
+    read -r u0 s0 < <("${HELPER[@]}" cpusplit "$pid")
     local TIMEFORMAT='%R %U %S'
-    { time "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$out" 2>"$err"; } 2>"$tf" ||
-        die "redis-benchmark failed against $side: $(cat "$err")"
-    t1=$("${HELPER[@]}" cputicks "$pid")
+    if [[ $test == mix ]]; then
+        { time run_mix_clients "$port" "$pipe" "$n" "$out" "$err"; } 2>"$tf" ||
+            die "redis-benchmark (mix) failed against $side: $(cat "$err")"
+    else
+        bench_args "$port" "$test" "$pipe" "$n"
+        { time "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$out" 2>"$err"; } 2>"$tf" ||
+            die "redis-benchmark failed against $side: $(cat "$err")"
+    fi
+    read -r u1 s1 < <("${HELPER[@]}" cpusplit "$pid")
     alive "$pid" || die "$side (pid $pid) died during the benchmark; see $RESULTS_DIR/$side-*.log"
-    R_RPS=$("${HELPER[@]}" csvrps "$test" <"$out") ||
-        die "could not parse redis-benchmark output for $side $test: $(cat "$out" "$err")"
+    t0=$((u0 + s0)) t1=$((u1 + s1))
+    R_SRV_USER=$(awk -v a="$u0" -v b="$u1" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/hz}')
+    R_SRV_SYS=$(awk -v a="$s0" -v b="$s1" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/hz}')
+    if [[ $test == mix ]]; then
+        local i x sum=0 sets="" gets=""
+        for ((i = 0; i <= MIX_GETS; i++)); do
+            x=$("${HELPER[@]}" csvrps '*' <"$out.$i") ||
+                die "could not parse redis-benchmark output for $side mix: $(cat "$out.$i" "$err")"
+            sum=$(awk -v a="$sum" -v b="$x" 'BEGIN{printf "%.2f", a + b}')
+            if ((i == 0)); then sets=$x; else gets+="${gets:+,}$x"; fi
+            rm -f "$out.$i" "$err.$i"
+        done
+        R_RPS=$sum
+        R_DETAIL="set=$sets;get=$gets"
+    else
+        R_RPS=$("${HELPER[@]}" csvrps '*' <"$out") ||
+            die "could not parse redis-benchmark output for $side $test: $(cat "$out" "$err")"
+    fi
     R_SRV_CPU=$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b-a)/hz}')
     local u s
     read -r R_WALL u s <"$tf"
     R_CLI_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')
 }
 
-requests_for() { if [[ $1 == 1 ]]; then echo "$REQUESTS_P1"; else echo "$REQUESTS_P16"; fi; }
+requests_for() {   # PIPELINE [TEST]
+    local n
+    if [[ $1 == 1 ]]; then n=$REQUESTS_P1; else n=$REQUESTS_P16; fi
+    case ${2:-} in
+        mset|mget) n=$((n / MULTI_DIV)) ;;
+        mix) n=$(( n / (MIX_GETS + 1) * (MIX_GETS + 1) )) ;;   # what the processes send
+    esac
+    echo "$n"
+}
 
-LABEL_E=Ember LABEL_R=Redis
+workload_name() {   # TEST PIPELINE
+    case $1 in
+        mset) echo "MSET10 P$2" ;;
+        mget) echo "MGET10 P$2" ;;
+        mix) echo "MIX1:$MIX_GETS ${MIX_VALUE_SIZE}B P$2" ;;
+        *) echo "${1^^} P$2" ;;
+    esac
+}
+
+LABEL_E=$EMBER_LABEL LABEL_R=$REDIS_LABEL
 
 # ------------------------------------------------------------ metadata
 CPU_MODEL=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 [[ -n $CPU_MODEL ]] || CPU_MODEL=$(uname -m)
 server_cmd ember PORT; EMBER_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}")
 server_cmd redis PORT; REDIS_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}")
-bench_args PORT TEST P N
-BENCH_CMD=$(quote_cmd "${CLIENT_PIN[@]}" "${BENCH[@]}" |
-            sed 's/ -P P / -P {'"${PIPELINES// /,}"'} /; s/ -t TEST / -t {'"${TESTS// /,}"'} /')
+bench_args PORT set P N
+BENCH_CMD=$(bench_cmd_text | sed 's/ -P P / -P {'"${PIPELINES// /,}"'} /; s/ -t set$/ -t TEST (or a custom command, below)/')
+BENCH_CMDS=()
+for t in $TESTS; do
+    if [[ $t == mix ]]; then
+        bench_args PORT mixset P "N/$((MIX_GETS + 1))" "$MIX_PROC_CLIENTS"
+        BENCH_CMDS+=("mix: $(bench_cmd_text) & ")
+        bench_args PORT mixget P "N/$((MIX_GETS + 1))" "$MIX_PROC_CLIENTS"
+        BENCH_CMDS[-1]+="$MIX_GETS x $(bench_cmd_text) (all at once)"
+    else
+        bench_args PORT "$t" P N
+        BENCH_CMDS+=("$t: $(bench_cmd_text)")
+    fi
+done
 AOF_ARGS=(--appendonly yes --appendfsync POLICY --save '')
 server_cmd ember PORT
 AOF_EMBER_CMD=$(quote_cmd "${SERVER_PIN[@]}" "${CMD[@]}" | sed "s/ POLICY / {${AOF_FSYNC// /,}} /")
@@ -324,6 +459,15 @@ fi
     echo "REDIS_CMD=$REDIS_CMD"
     echo "REDIS_VERSION=$("$REDIS_BIN" --version 2>/dev/null | awk '{print $1, $2, $3}')"
     echo "BENCH_CMD=$BENCH_CMD"
+    for ((i = 0; i < ${#BENCH_CMDS[@]}; i++)); do echo "BENCH_CMD_$i=${BENCH_CMDS[i]}"; done
+    echo "REQUESTS_P1=$REQUESTS_P1"
+    echo "REQUESTS_P16=$REQUESTS_P16"
+    echo "MULTI_DIV=$MULTI_DIV"
+    echo "KEYSPACE=$KEYSPACE"
+    echo "MIX=SET:GET 1:$MIX_GETS: 1 SET + $MIX_GETS GET redis-benchmark processes at once, $MIX_PROC_CLIENTS clients and N/$((MIX_GETS + 1)) requests each ($(( (MIX_GETS + 1) * MIX_PROC_CLIENTS )) connections), $MIX_VALUE_SIZE-byte values, $MIX_KEYSPACE keys mix:%012d"
+    echo "LABEL=$LABEL"
+    echo "EMBER_BIN=$EMBER_BIN"
+    echo "EMBER_GIT=$(git -C "$(dirname "$EMBER_BIN")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "BENCH_VERSION=$(redis-benchmark --version 2>/dev/null)"
     echo "PINNING=$PINNING"
     echo "LOADAVG=$LOADAVG"
@@ -367,26 +511,32 @@ if [[ $SKIP_THROUGHPUT != 1 ]]; then
         log "   $(label $side): pid $SRV_PID port $SRV_PORT ($(server_version "$SRV_PORT"))"
         load_keys "$SRV_PORT" "$KEYSPACE"
         log "   $(label $side): prefilled $KEYSPACE keys"
+        if [[ " $TESTS " == *" mix "* ]]; then
+            load_keys "$SRV_PORT" "$MIX_KEYSPACE" "$MIX_VALUE_SIZE" mix:
+            log "   $(label $side): prefilled $MIX_KEYSPACE keys mix:%012d with $MIX_VALUE_SIZE-byte values"
+        fi
         if [[ $WARMUP == 1 ]]; then
             run_bench "$side" "$SRV_PID" "$SRV_PORT" set 16 $((KEYSPACE < 100000 ? KEYSPACE : 100000))
             log "   $(label $side): warm-up done"
         fi
     done
-    printf 'round\tserver\tworkload\ttest\tpipeline\trequests\trps\tserver_cpu_s\twall_s\tclient_cpu_s\n' \
+    printf 'round\tserver\tworkload\ttest\tpipeline\trequests\trps\tserver_cpu_s\twall_s\tclient_cpu_s\tloadavg\tdetail\tserver_user_s\tserver_sys_s\n' \
         >"$RESULTS_DIR/throughput.tsv"
     for ((round = 1; round <= ROUNDS; round++)); do
         if ((round % 2)); then order=(ember redis); else order=(redis ember); fi
         for p in $PIPELINES; do
-            n=$(requests_for "$p")
             for t in $TESTS; do
-                wl="${t^^} P$p"
+                n=$(requests_for "$p" "$t")
+                wl=$(workload_name "$t" "$p")
                 for side in "${order[@]}"; do
                     run_bench "$side" "${PID[$side]}" "${PORT[$side]}" "$t" "$p" "$n"
-                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$wl" "$t" \
-                        "$p" "$n" "$R_RPS" "$R_SRV_CPU" "$R_WALL" "$R_CLI_CPU" \
+                    la=$(cut -d' ' -f1 /proc/loadavg)
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$side" "$wl" "$t" \
+                        "$p" "$n" "$R_RPS" "$R_SRV_CPU" "$R_WALL" "$R_CLI_CPU" "$la" "$R_DETAIL" \
+                        "$R_SRV_USER" "$R_SRV_SYS" \
                         >>"$RESULTS_DIR/throughput.tsv"
-                    log "   [round $round/$ROUNDS] $(printf '%-7s %-6s %12.0f req/s  server cpu %6.2fs  wall %6.2fs' \
-                        "$wl" "$(label $side)" "$R_RPS" "$R_SRV_CPU" "$R_WALL")"
+                    log "   [round $round/$ROUNDS] $(printf '%-16s %-8s %12.0f req/s  server cpu %6.2fs  wall %6.2fs  load %s' \
+                        "$wl" "$(label $side)" "$R_RPS" "$R_SRV_CPU" "$R_WALL" "$la")"
                 done
             done
         done
@@ -403,8 +553,9 @@ if [[ $SKIP_THROUGHPUT != 1 ]]; then
             log "== Syscalls per request (perf stat -e raw_syscalls:sys_enter -p PID)"
             printf 'server\tworkload\trequests\tsyscalls\n' >"$RESULTS_DIR/syscalls.tsv"
             for p in $PIPELINES; do
-                n=$(requests_for "$p")
                 for t in $TESTS; do
+                    n=$(requests_for "$p" "$t")
+                    wl=$(workload_name "$t" "$p")
                     for side in ember redis; do
                         pf=$RESULTS_DIR/perf-$side-$t-P$p.txt
                         perf stat -x, -e raw_syscalls:sys_enter -p "${PID[$side]}" -o "$pf" \
@@ -417,9 +568,9 @@ if [[ $SKIP_THROUGHPUT != 1 ]]; then
                         wait "$perf_pid" 2>/dev/null || true
                         stop_pid "$perf_pid"
                         if c=$("${HELPER[@]}" perfcount "$pf" raw_syscalls:sys_enter); then
-                            printf '%s\t%s\t%s\t%s\n' "$side" "${t^^} P$p" "$n" "$c" \
+                            printf '%s\t%s\t%s\t%s\n' "$side" "$wl" "$n" "$c" \
                                 >>"$RESULTS_DIR/syscalls.tsv"
-                            log "   $(printf '%-7s %-6s %8.3f syscalls/request' "${t^^} P$p" \
+                            log "   $(printf '%-16s %-8s %8.3f syscalls/request' "$wl" \
                                 "$(label $side)" "$(awk -v c="$c" -v n="$n" 'BEGIN{print c/n}')")"
                         else
                             log "   could not read perf output $pf"
@@ -575,40 +726,59 @@ if [[ $AOF == 1 ]]; then
 fi
 
 # ------------------------------------------------------------ instructions (callgrind)
+# One fresh server under callgrind per (server, test): prefill CG_KEYSPACE keys (not counted),
+# zero the counters, send CG_REQUESTS requests at -P 1, dump. callgrind_annotate of the dump
+# (self cost per function) goes to callgrind-SIDE-TEST.annotate.txt: the profile breakdown.
 if [[ $CALLGRIND == 1 ]]; then
     if ! command -v valgrind >/dev/null; then
         log "   CALLGRIND=1 but valgrind is not installed (apt-get install -y valgrind); skipping"
     else
         log ""
-        log "== Instructions per request: callgrind, $CG_REQUESTS SET at -P 1 (slow)"
-        printf 'server\trequests\tinstructions\tscope\n' >"$RESULTS_DIR/callgrind.tsv"
-        for side in ember redis; do
-            rm -f "$RESULTS_DIR/callgrind.$side".*
-            start_server "$side" callgrind valgrind --tool=callgrind --trace-children=yes \
-                "--callgrind-out-file=$RESULTS_DIR/callgrind.$side.%p.out"
-            scope="load only"
-            if ! callgrind_control -z "$SRV_PID" >/dev/null 2>&1; then
-                scope="whole process (startup+load+shutdown)"
-            fi
-            bench_args "$SRV_PORT" set 1 "$CG_REQUESTS"
-            "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$RESULTS_DIR/.bench.out" 2>&1 ||
-                die "redis-benchmark under callgrind failed: $(cat "$RESULTS_DIR/.bench.out")"
-            if [[ $scope == "load only" ]] && ! callgrind_control -d "$SRV_PID" >/dev/null 2>&1; then
-                scope="whole process (startup+load+shutdown)"
-            fi
-            stop_pid "$SRV_PID"
-            if [[ $scope == "load only" ]]; then
-                files=("$RESULTS_DIR/callgrind.$side".*.out.*)
-            else
-                files=("$RESULTS_DIR/callgrind.$side".*)
-            fi
-            if ir=$("${HELPER[@]}" cgsummary "${files[@]}"); then
-                printf '%s\t%s\t%s\t%s\n' "$side" "$CG_REQUESTS" "$ir" "$scope" \
-                    >>"$RESULTS_DIR/callgrind.tsv"
-                log "   $(label $side): $ir instructions, $((ir / CG_REQUESTS)) per request ($scope)"
-            else
-                log "   $(label $side): no callgrind output found"
-            fi
+        log "== Instructions per request: callgrind, $CG_REQUESTS requests of each of $CG_TESTS at -P 1 (slow)"
+        printf 'server\ttest\trequests\tinstructions\tscope\n' >"$RESULTS_DIR/callgrind.tsv"
+        for t in $CG_TESTS; do
+            for side in ember redis; do
+                rm -f "$RESULTS_DIR/callgrind.$side.$t".*
+                start_server "$side" "callgrind-$t" valgrind --tool=callgrind \
+                    "--callgrind-out-file=$RESULTS_DIR/callgrind.$side.$t.%p.out"
+                if [[ $t == get ]]; then
+                    saved=$KEYSPACE; KEYSPACE=$CG_KEYSPACE
+                    load_keys "$SRV_PORT" "$CG_KEYSPACE"
+                    KEYSPACE=$saved
+                fi
+                scope="requests only"
+                if ! callgrind_control -z "$SRV_PID" >/dev/null 2>&1; then
+                    scope="whole process (startup+load+shutdown)"
+                fi
+                saved=$KEYSPACE; KEYSPACE=$CG_KEYSPACE
+                bench_args "$SRV_PORT" "$t" 1 "$CG_REQUESTS"
+                KEYSPACE=$saved
+                "${CLIENT_PIN[@]}" "${BENCH[@]}" >"$RESULTS_DIR/.bench.out" 2>&1 ||
+                    die "redis-benchmark under callgrind failed: $(cat "$RESULTS_DIR/.bench.out")"
+                if [[ $scope == "requests only" ]] && ! callgrind_control -d "$SRV_PID" >/dev/null 2>&1; then
+                    scope="whole process (startup+load+shutdown)"
+                fi
+                stop_pid "$SRV_PID"
+                if [[ $scope == "requests only" ]]; then
+                    files=("$RESULTS_DIR/callgrind.$side.$t".*.out.*)
+                else
+                    files=("$RESULTS_DIR/callgrind.$side.$t".*)
+                fi
+                if ir=$("${HELPER[@]}" cgsummary "${files[@]}"); then
+                    printf '%s\t%s\t%s\t%s\t%s\n' "$side" "$t" "$CG_REQUESTS" "$ir" "$scope" \
+                        >>"$RESULTS_DIR/callgrind.tsv"
+                    log "   $(label $side) ${t^^}: $ir instructions, $((ir / CG_REQUESTS)) per request ($scope)"
+                    if command -v callgrind_annotate >/dev/null; then
+                        biggest=$(ls -S "${files[@]}" | head -n 1)
+                        callgrind_annotate --inclusive=no --threshold=100 "$biggest" 2>/dev/null | head -n 80 \
+                            >"$RESULTS_DIR/callgrind-$side-$t.annotate.txt" || true
+                        callgrind_annotate --inclusive=yes --threshold=100 "$biggest" 2>/dev/null | head -n 80 \
+                            >"$RESULTS_DIR/callgrind-$side-$t.inclusive.txt" || true
+                    fi
+                else
+                    log "   $(label $side) ${t^^}: no callgrind output found"
+                fi
+            done
         done
     fi
 fi

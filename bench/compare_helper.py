@@ -3,12 +3,14 @@
 
 Subcommands:
   freeport                      print a free TCP port on 127.0.0.1
-  resp COUNT VALUE_SIZE         write a RESP stream of COUNT "SET key:%012d <value>"
-                                commands to stdout (for `redis-cli --pipe`)
+  resp COUNT VALUE_SIZE [PREFIX]  write a RESP stream of COUNT "SET PREFIX%012d <value>"
+                                commands to stdout (for `redis-cli --pipe`; PREFIX key:)
   cputicks PID                  print utime+stime (clock ticks, all threads) of PID
+  cpusplit PID                  print utime and stime (clock ticks, all threads) of PID
   rss PID                       print VmRSS of PID in kB
   csvrps TEST                   read redis-benchmark --csv output on stdin, print
-                                the requests/s of TEST (e.g. SET); exit 1 if absent
+                                the requests/s of TEST (e.g. SET, or a prefix such as
+                                MSET; * = the first test); exit 1 if absent
   cgsummary FILE...             print the largest callgrind "summary:"/"totals:" Ir
   perfcount FILE EVENT          print the count of EVENT from `perf stat -x,` output
   report RESULTS_DIR            print the summary from the files compare.sh wrote
@@ -36,14 +38,15 @@ def cmd_freeport(_args):
 def cmd_resp(args):
     count = int(args[0])
     vsize = int(args[1])
+    prefix = (args[2] if len(args) > 2 else "key:").encode()
     value = ("v" * vsize).encode()
-    head = b"*3\r\n$3\r\nSET\r\n$16\r\n"
+    head = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s" % (len(prefix) + 12, prefix)
     tail = b"\r\n$%d\r\n%s\r\n" % (vsize, value)
     out = sys.stdout.buffer
     chunk = 10000
     for base in range(0, count, chunk):
         end = min(base + chunk, count)
-        out.write(b"".join(head + b"key:%012d" % i + tail for i in range(base, end)))
+        out.write(b"".join(head + b"%012d" % i + tail for i in range(base, end)))
     out.flush()
 
 
@@ -60,6 +63,14 @@ def cmd_cputicks(args):
     print(read_stat(int(args[0])))
 
 
+def cmd_cpusplit(args):
+    """utime and stime (clock ticks, all threads) of PID, space-separated."""
+    with open(f"/proc/{int(args[0])}/stat", "rb") as f:
+        data = f.read().decode(errors="replace")
+    rest = data[data.rindex(")") + 2:].split()
+    print(int(rest[11]), int(rest[12]))
+
+
 def cmd_rss(args):
     with open(f"/proc/{int(args[0])}/status") as f:
         for line in f:
@@ -72,7 +83,8 @@ def cmd_rss(args):
 def cmd_csvrps(args):
     want = args[0].upper()
     for row in csv.reader(sys.stdin):
-        if len(row) >= 2 and row[0].upper() == want:
+        name = row[0].upper() if row else ""
+        if len(row) >= 2 and (want == "*" or name == want or name.startswith(want + " ")):
             try:
                 print(float(row[1]))
                 return
@@ -164,13 +176,28 @@ def cmd_report(args):
     ember = meta.get("EMBER_LABEL", "Ember")
     redis = meta.get("REDIS_LABEL", "Redis")
     out = []
-    out.append(f"## Ember vs Redis ({meta.get('DATE', '')})")
+    title = f"## {ember} vs {redis} ({meta.get('DATE', '')})"
+    if meta.get("LABEL"):
+        title += f" [{meta['LABEL']}]"
+    out.append(title)
     out.append("")
     out.append(f"- Machine: {meta.get('NPROC', '?')} cores, {meta.get('CPU_MODEL', '?')}, "
                f"Linux {meta.get('KERNEL', '?')}")
     out.append(f"- Ember: `{meta.get('EMBER_CMD', '?')}`")
     out.append(f"- Redis: `{meta.get('REDIS_CMD', '?')}` ({meta.get('REDIS_VERSION', '?')})")
     out.append(f"- Client: `{meta.get('BENCH_CMD', '?')}` ({meta.get('BENCH_VERSION', '?')})")
+    i = 0
+    while f"BENCH_CMD_{i}" in meta:
+        test, _, cmdline = meta[f"BENCH_CMD_{i}"].partition(": ")
+        out.append(f"  - {test}: `{cmdline}`")
+        i += 1
+    if "REQUESTS_P1" in meta:
+        out.append(f"- Requests per run: {meta['REQUESTS_P1']} at -P 1, {meta['REQUESTS_P16']} "
+                   f"at other depths; MSET/MGET (10 keys each) / {meta.get('MULTI_DIV', '?')}")
+    if meta.get("MIX"):
+        out.append(f"- Mix: {meta['MIX']}; req/s = the sum of all processes' req/s")
+    if meta.get("EMBER_GIT"):
+        out.append(f"- Ember binary: `{meta.get('EMBER_BIN', '?')}` (git {meta['EMBER_GIT']})")
     out.append(f"- Pinning: {meta.get('PINNING', '?')}; load average at start: "
                f"{meta.get('LOADAVG', '?')}")
     out.append(f"- Command: `{meta.get('INVOCATION', '?')}`")
@@ -185,7 +212,12 @@ def cmd_report(args):
             if r["workload"] not in workloads:
                 workloads.append(r["workload"])
         nrounds = len({r["round"] for r in rows})
+        loads = [float(r["loadavg"]) for r in rows if r.get("loadavg")]
         out.append(f"### Throughput ({nrounds} round(s), median [min-max] req/s)")
+        if loads:
+            out.append("")
+            out.append(f"1-minute load average after each run: median "
+                       f"{statistics.median(loads):.2f}, range {min(loads):.2f}-{max(loads):.2f}")
         out.append("")
         trows, drows = [], []
         for w in workloads:
@@ -213,13 +245,14 @@ def cmd_report(args):
                     return "-"
                 return f"{fmt_rps(p['med'])} [{fmt_rps(p['lo'])}-{fmt_rps(p['hi'])}]"
             ratio = f"{e['med'] / r_['med']:.2f}x" if e and r_ and r_["med"] else "-"
+            cratio = f"{e['cpu'] / r_['cpu']:.2f}x" if e and r_ and r_["cpu"] else "-"
             trows.append([w, cell(e), cell(r_), ratio,
-                          fmt_f(e["cpu"]) if e else "-", fmt_f(r_["cpu"]) if r_ else "-"])
+                          fmt_f(e["cpu"]) if e else "-", fmt_f(r_["cpu"]) if r_ else "-", cratio])
             drows.append([w, f"{(e or r_)['n']:,}",
                           f"{e['srv']:.0f}%" if e else "-", f"{r_['srv']:.0f}%" if r_ else "-",
                           f"{e['cli']:.0f}%" if e else "-", f"{r_['cli']:.0f}%" if r_ else "-"])
         out.append(table(["Workload", f"{ember} req/s", f"{redis} req/s", f"{ember}/{redis}",
-                          f"{ember} CPU s/M req", f"{redis} CPU s/M req"], trows))
+                          f"{ember} CPU s/M req", f"{redis} CPU s/M req", "CPU E/R"], trows))
         out.append("")
         out.append("CPU s/M req: server process utime+stime per million requests (median).")
         out.append("")
@@ -252,25 +285,33 @@ def cmd_report(args):
             out.append(f"{ember}/{redis} bytes per key: {bpk['ember'] / bpk['redis']:.2f}x")
             out.append("")
 
-    cg = {r["server"]: r for r in load_tsv(os.path.join(d, "callgrind.tsv"))}
-    if cg:
-        any_row = next(iter(cg.values()))
-        out.append(f"### Instructions per request (callgrind, {int(any_row['requests']):,} "
-                   f"SET, -P 1, -c {meta.get('CLIENTS', '?')})")
+    cgrows = load_tsv(os.path.join(d, "callgrind.tsv"))
+    if cgrows:
+        out.append(f"### Instructions per request (callgrind, {int(cgrows[0]['requests']):,} "
+                   f"requests per test, -P 1, -c {meta.get('CLIENTS', '?')})")
         out.append("")
-        crows, ipr = [], {}
-        for side, label in (("ember", ember), ("redis", redis)):
-            c = cg.get(side)
-            if not c:
-                continue
-            ipr[side] = int(c["instructions"]) / int(c["requests"])
-            crows.append([label, f"{int(c['instructions']):,}", f"{ipr[side]:,.0f}", c["scope"]])
-        out.append(table(["Server", "Instructions (Ir)", "Ir/request", "Counted"], crows))
+        tests = []
+        for r in cgrows:
+            if r.get("test", "set") not in tests:
+                tests.append(r.get("test", "set"))
+        crows = []
+        for t in tests:
+            ipr = {}
+            for side, label in (("ember", ember), ("redis", redis)):
+                c = [r for r in cgrows if r["server"] == side and r.get("test", "set") == t]
+                if c:
+                    ipr[side] = int(c[0]["instructions"]) / int(c[0]["requests"])
+                    scope = c[0]["scope"]
+            crows.append([t.upper(), f"{ipr['ember']:,.0f}" if "ember" in ipr else "-",
+                          f"{ipr['redis']:,.0f}" if "redis" in ipr else "-",
+                          f"{ipr['ember'] / ipr['redis']:.2f}x" if len(ipr) == 2 else "-",
+                          scope])
+        out.append(table(["Test", f"{ember} Ir/request", f"{redis} Ir/request",
+                          f"{ember}/{redis}", "Counted"], crows))
         out.append("")
-        if "ember" in ipr and "redis" in ipr:
-            out.append(f"{ember}/{redis} instructions per request: "
-                       f"{ipr['ember'] / ipr['redis']:.2f}x")
-            out.append("")
+        out.append("Ir: user-space instructions of the server process (all threads) "
+                   "between callgrind_control -z and -d; the kernel is not counted.")
+        out.append("")
 
     sc = load_tsv(os.path.join(d, "syscalls.tsv"))
     if sc:
@@ -389,6 +430,7 @@ def aof_report(d, meta, ember, redis):
 
 COMMANDS = {
     "freeport": cmd_freeport, "resp": cmd_resp, "cputicks": cmd_cputicks, "rss": cmd_rss,
+    "cpusplit": cmd_cpusplit,
     "csvrps": cmd_csvrps, "cgsummary": cmd_cgsummary, "perfcount": cmd_perfcount,
     "report": cmd_report,
 }

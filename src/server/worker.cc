@@ -122,12 +122,9 @@ void Worker::Loop() {
       auto it = conns_.find(t);
       if (it == conns_.end()) continue;
       Connection& c = *it->second;
-      // Output drained: FlushOrDefer resumes requests parked by backpressure. A connection
-      // waiting for the AOF is served by CompleteAofWaits.
-      if (events[i].writable && !c.aof_waiting) {
-        FlushOrDefer(c);
-        if (c.closed) continue;
-      }
+      // Output drained: FlushOrDefer resumes requests parked by backpressure (at the end of
+      // the iteration, with everything else CompleteAofWaits sends).
+      if (events[i].writable && !c.aof_waiting) FlushOrDefer(c);
       if (events[i].readable) OnReadable(c);
     }
     if (!aof_waiters_.empty()) CompleteAofWaits();
@@ -234,9 +231,12 @@ void Worker::OnReadable(Connection& c) {
   FlushOrDefer(c);
 }
 
-void Worker::FlushOrDefer(Connection& c) {
+void Worker::FlushOrDefer(Connection& c, bool now) {
   while (true) {
-    if (c.aof_ticket != 0) {
+    // Replies go out at the end of the event-loop iteration (after one AOF wait for all of
+    // them, when some are writes), as Redis's beforeSleep does: the client then gets them in
+    // a burst and handles more per wake-up, which is what bounds throughput at pipeline 1.
+    if (!now || c.aof_ticket != 0) {
       if (!c.aof_waiting) {
         c.aof_waiting = true;
         aof_waiters_.push_back(c.id);
@@ -268,7 +268,7 @@ void Worker::CompleteAofWaits() {
       Connection& c = *it->second;
       c.aof_waiting = false;
       server_->AwaitPersistence(c);  // returns at once now, or rewrites unacknowledged replies
-      FlushOrDefer(c);
+      FlushOrDefer(c, /*now=*/true);
     }
   }
 }

@@ -81,9 +81,10 @@ class Worker {
   void OnReadable(Connection& c);
   void ProcessInput(Connection& c, bool from_scratch, size_t n);
   void Flush(Connection& c);
-  // Sends c's replies and resumes parked input, unless replies wait for the AOF: then c is
-  // queued and served by CompleteAofWaits at the end of the event-loop iteration.
-  void FlushOrDefer(Connection& c);
+  // Queues c so that CompleteAofWaits sends its replies at the end of the event-loop
+  // iteration (after the AOF has the writes among them); with now, sends them and resumes
+  // parked input, unless replies wait for the AOF.
+  void FlushOrDefer(Connection& c, bool now = false);
   // One AOF wait (write, or fsync under always) for every write the iteration ran, then the
   // queued connections get their replies (MISCONF errors for writes that were not persisted).
   void CompleteAofWaits();
