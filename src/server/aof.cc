@@ -296,23 +296,30 @@ std::string AofService::StartRewrite(const char* why) {
   rw.writer = w;
   rw.start_ms = server_.clock().NowMs();
   std::string err;
-  rw.job = server_.StartSnapshot([&](persist::BackgroundSnapshotOptions* o) {
-    // Every partition is locked: the switch to a new incremental file is one point in the
-    // order of writes, and the snapshot is the dataset at that point.
-    bool ok = w ? w->StartRewrite(&rw.plan, &err, preamble)
-                : persist::PlanOfflineRewrite(WriterOptions(), preamble, &rw.plan, &err);
-    if (!ok) return false;
-    o->path = rw.plan.temp_base_path;
-    o->temp_path = rw.plan.temp_base_path + ".part";
-    o->rdb = preamble;
-    o->snapshot.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
-    o->snapshot.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
-    o->snapshot.ctime_s = server_.clock().NowMs() / 1000;
-    o->snapshot.used_mem = AllocatedBytes();
-    o->snapshot.aof_base = true;
-    o->now_ms = server_.clock().NowMs();
-    return true;
-  });
+  bool busy = false;
+  rw.job = server_.StartSnapshot(
+      [&](persist::BackgroundSnapshotOptions* o) {
+        // Every partition is locked: the switch to a new incremental file is one point in the
+        // order of writes, and the snapshot is the dataset at that point.
+        bool ok = w ? w->StartRewrite(&rw.plan, &err, preamble)
+                    : persist::PlanOfflineRewrite(WriterOptions(), preamble, &rw.plan, &err);
+        if (!ok) return false;
+        o->path = rw.plan.temp_base_path;
+        o->temp_path = rw.plan.temp_base_path + ".part";
+        o->rdb = preamble;
+        o->snapshot.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
+        o->snapshot.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
+        o->snapshot.ctime_s = server_.clock().NowMs() / 1000;
+        o->snapshot.used_mem = AllocatedBytes();
+        o->snapshot.aof_base = true;
+        o->now_ms = server_.clock().NowMs();
+        return true;
+      },
+      &busy);
+  if (!rw.job && busy) {  // a BGSAVE holds the store: the cron starts the rewrite after it
+    scheduled_.store(true);
+    return "";
+  }
   if (!rw.job) {
     last_rewrite_ok_.store(false);
     consecutive_failures_.fetch_add(1);

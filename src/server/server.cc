@@ -434,10 +434,17 @@ void Server::WithAllLocked(const std::function<void()>& fn) {
 }
 
 std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
-    const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare) {
+    const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare, bool* busy) {
   std::unique_ptr<persist::BackgroundSnapshot> job;
   std::vector<std::unique_ptr<persist::BackgroundSnapshot>> old;
+  if (busy) *busy = false;
   WithAllLocked([&] {
+    // One snapshot at a time: the store has one write barrier (a BGSAVE and a rewrite asked
+    // for at the same moment must not both run).
+    if (keyspace_->hooks().barrier.load() != nullptr) {
+      if (busy) *busy = true;
+      return;
+    }
     // No writer can be inside a retired snapshot's barrier now: they may go.
     {
       std::lock_guard lk(retired_mu_);
@@ -518,22 +525,30 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
     return "";
   }
   uint64_t dirty_now = 0;
+  bool busy = false;
   std::string path = config_->dbfilename();
-  bgsave_ = StartSnapshot([&](persist::BackgroundSnapshotOptions* o) {
-    // Every partition is locked: this is the snapshot's point in time.
-    o->path = path;
-    size_t slash = path.rfind('/');
-    o->temp_path = (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "temp-" +
-                   std::to_string(getpid()) + ".rdb";
-    o->rdb = true;
-    o->snapshot.rdb.compress = config_->GetInt("rdbcompression") != 0;
-    o->snapshot.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
-    o->snapshot.ctime_s = clock_->NowMs() / 1000;
-    o->snapshot.used_mem = AllocatedBytes();
-    o->now_ms = clock_->NowMs();
-    dirty_now = dirty.load();
-    return true;
-  });
+  bgsave_ = StartSnapshot(
+      [&](persist::BackgroundSnapshotOptions* o) {
+        // Every partition is locked: this is the snapshot's point in time.
+        o->path = path;
+        size_t slash = path.rfind('/');
+        o->temp_path = (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "temp-" +
+                       std::to_string(getpid()) + ".rdb";
+        o->rdb = true;
+        o->snapshot.rdb.compress = config_->GetInt("rdbcompression") != 0;
+        o->snapshot.rdb.checksum = config_->GetInt("rdbchecksum") != 0;
+        o->snapshot.ctime_s = clock_->NowMs() / 1000;
+        o->snapshot.used_mem = AllocatedBytes();
+        o->now_ms = clock_->NowMs();
+        dirty_now = dirty.load();
+        return true;
+      },
+      &busy);
+  if (!bgsave_) {  // another snapshot (an AOF rewrite) holds the store: after it
+    bgsave_scheduled_.store(true);
+    *scheduled = true;
+    return "";
+  }
   bgsave_dirty_ = dirty_now;
   bgsave_start_ms.store(clock_->NowMs());
   bgsave_running_.store(true);

@@ -180,8 +180,10 @@ class Server final : public cmd::ServerApi {
   // Starts a background snapshot (no fork, see persist/background_snapshot.h) at one point
   // in time: with every partition locked, runs `prepare`, which fills in the options (false:
   // nothing starts, null is returned), and frees the snapshots retired earlier.
+  // *busy (if given): another snapshot is still running or not yet collected.
   std::unique_ptr<persist::BackgroundSnapshot> StartSnapshot(
-      const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare);
+      const std::function<bool(persist::BackgroundSnapshotOptions*)>& prepare,
+      bool* busy = nullptr);
   // A finished (joined) snapshot: its write barrier is removed now; the object is freed at the
   // next moment no writer can still be inside it (the next StartSnapshot, or shutdown).
   void RetireSnapshot(std::unique_ptr<persist::BackgroundSnapshot> s);
