@@ -48,7 +48,6 @@ class RdbWriter {
   const std::string& buffer() const { return buf_; }
   std::string TakeBuffer();
   uint64_t bytes_written() const { return taken_ + buf_.size(); }
-  uint64_t bytes_taken() const { return taken_; }
 
  private:
   bool TryIntEncoding(std::string_view s);

@@ -9,14 +9,10 @@ namespace ember::persist {
 namespace {
 
 // Serialises one database with all of its partitions locked (partitions are locked in index
-// order, which is address order, the order LockSet uses). Returns "" or the first error.
-// Unlocked (a forked child's private copy), the bytes are streamed to `file` every ~1 MB,
-// so the child's memory stays small; locked (SAVE), they are written after the unlock.
-std::string SerializeDb(Database& db, int index, int64_t now_ms, bool lock, RdbWriter& w,
-                        uint64_t* keys, AtomicFileWriter& file) {
-  if (lock) {
-    for (size_t i = 0; i < Database::kPartitions; ++i) db.partition(i).mu.lock();
-  }
+// order, which is address order, the order LockSet uses); the caller writes the bytes after
+// the unlock. Returns "" or the first error.
+std::string SerializeDb(Database& db, int index, int64_t now_ms, RdbWriter& w, uint64_t* keys) {
+  for (size_t i = 0; i < Database::kPartitions; ++i) db.partition(i).mu.lock();
   uint64_t live = 0, expires = 0;
   auto is_live = [&](const Entry* e) { return !e->has_expire() || e->expire_ms() > now_ms; };
   for (size_t i = 0; i < Database::kPartitions; ++i) {
@@ -34,13 +30,9 @@ std::string SerializeDb(Database& db, int index, int64_t now_ms, bool lock, RdbW
         if (!err.empty() || !is_live(e)) return;
         err = w.WriteEntry(e);
       });
-      if (!lock && err.empty() && w.bytes_written() - w.bytes_taken() >= (1u << 20))
-        err = file.Append(w.TakeBuffer());
     }
   }
-  if (lock) {
-    for (size_t i = Database::kPartitions; i-- > 0;) db.partition(i).mu.unlock();
-  }
+  for (size_t i = Database::kPartitions; i-- > 0;) db.partition(i).mu.unlock();
   *keys += live;
   return err;
 }
@@ -70,7 +62,7 @@ std::string SaveSnapshot(Keyspace& ks, FileSystem& fs, const std::string& path,
   WriteRdbPreamble(w, opts);
   SnapshotStats st;
   for (int i = 0; i < ks.num_dbs(); ++i) {
-    err = SerializeDb(ks.db(i), i, now_ms, opts.lock_partitions, w, &st.keys, file);
+    err = SerializeDb(ks.db(i), i, now_ms, w, &st.keys);
     if (err.empty()) err = file.Append(w.TakeBuffer());
     if (!err.empty()) return err;
   }

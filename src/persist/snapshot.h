@@ -17,10 +17,7 @@ struct SnapshotOptions {
   std::string redis_version = "7.0.15";  // the redis-ver AUX field
   int64_t ctime_s = 0;                   // creation time (AUX ctime)
   uint64_t used_mem = 0;                 // AUX used-mem
-  // False in a forked BGSAVE child: its copy of the keyspace is private and the partition
-  // locks were taken (and stay held in the copy) by the thread that forked.
-  bool lock_partitions = true;
-  bool aof_base = false;  // the AUX field aof-base: this RDB is an AOF's preamble
+  bool aof_base = false;                 // the AUX field aof-base: this RDB is an AOF's preamble
 };
 
 struct SnapshotStats {

@@ -1,9 +1,6 @@
 #include "server/aof.h"
 
-#include <malloc.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +12,6 @@
 #include "cmd/dispatch.h"
 #include "persist/aof_loader.h"
 #include "persist/aof_propagate.h"
-#include "persist/aof_rewrite.h"
 #include "persist/rdb_reader.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -73,7 +69,7 @@ persist::AofWriterOptions AofService::WriterOptions() const {
   return o;
 }
 
-std::shared_ptr<persist::AofWriter> AofService::writer() {
+std::shared_ptr<persist::AofWriter> AofService::writer() const {
   std::lock_guard lk(writer_mu_);
   return writer_;
 }
@@ -264,7 +260,7 @@ bool AofService::Wait(uint64_t ticket) {
 }
 
 std::string AofService::MisconfError() const {
-  std::shared_ptr<persist::AofWriter> w = const_cast<AofService*>(this)->writer();
+  std::shared_ptr<persist::AofWriter> w = writer();
   int err = w ? w->stats().last_errno : 0;
   return std::string("MISCONF Errors writing to the AOF file: ") + strerror(err ? err : EIO);
 }
@@ -272,20 +268,13 @@ std::string AofService::MisconfError() const {
 // ------------------------------------------------------------------------ Rewrites
 
 std::string AofService::RewriteNow() {
-  std::shared_ptr<persist::AofWriter> w = writer();
-  persist::AofWriter::RewritePlan plan;
-  std::string err;
-  const bool preamble = server_.config().GetInt("aof-use-rdb-preamble") != 0;
-  if (!w->StartRewrite(&plan, &err, preamble)) return err;
-  persist::SnapshotOptions opts;
-  opts.rdb.compress = server_.config().GetInt("rdbcompression") != 0;
-  opts.rdb.checksum = server_.config().GetInt("rdbchecksum") != 0;
-  opts.ctime_s = server_.clock().NowMs() / 1000;
-  err = persist::WriteAofBase(server_.keyspace(), plan.temp_base_path, preamble, opts,
-                              server_.clock().NowMs(), nullptr);
-  if (err.empty() && !w->FinishRewrite(plan, &err)) return err;
-  if (!err.empty()) w->AbortRewrite(plan);
-  return err;
+  // The same background snapshot as BGREWRITEAOF, waited for: nothing else runs yet.
+  std::lock_guard lk(rewrite_mu_);
+  std::string err = StartRewrite("the first base");
+  if (!err.empty()) return err;
+  rewrite_.job->Join();
+  ReapRewrite(false);
+  return last_rewrite_ok_.load() ? "" : "the base could not be written (see the log)";
 }
 
 std::string AofService::StartRewrite(const char* why) {

@@ -96,14 +96,14 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   // Cron: installs a finished rewrite's base (or, with stop, abandons a running one).
   void ReapRewrite(bool stop);
   void RefreshSizes();
-  std::shared_ptr<persist::AofWriter> writer();
+  std::shared_ptr<persist::AofWriter> writer() const;
 
   Server& server_;
   std::atomic<bool> enabled_{false};
   std::atomic<bool> failing_{false};
   // Guarded by writer_mu_ for readers outside partition locks (Wait, INFO, cron); changed
   // only with every partition locked as well, so Log may read raw_ under its key's lock.
-  std::mutex writer_mu_;
+  mutable std::mutex writer_mu_;
   std::shared_ptr<persist::AofWriter> writer_;
   persist::AofWriter* raw_ = nullptr;
   // Tickets of retired writers are <= base_ (all synced when retired): Wait returns at once.

@@ -1,9 +1,7 @@
 #include "server/server.h"
 
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -23,6 +23,7 @@ import time
 import pytest
 
 import resp
+from helpers import wait_until
 from conftest import ServerProcess
 
 LOAD_TIMEOUT = float(os.environ.get("EMBER_CRASH_LOAD_TIMEOUT", "60"))
@@ -236,14 +237,7 @@ def info_fields(conn, section="persistence"):
 
 
 def wait_for(pred, timeout, interval=0.05, msg="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, msg))
-        time.sleep(interval)
+    return wait_until(pred, timeout, interval, msg)
 
 
 # --------------------------------------------------------------------------

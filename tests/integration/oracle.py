@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 import redis
 
 from conftest import free_port
@@ -66,3 +67,19 @@ class RedisOracle:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def oracle():
+    """Starts redis-server oracles for a test: oracle(workdir, extra_args); all are killed
+    (by PID) at the end of the test."""
+    started = []
+
+    def start(workdir, extra=()):
+        p = RedisOracle(workdir, extra)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()

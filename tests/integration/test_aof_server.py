@@ -22,26 +22,12 @@ import redis
 from conftest import free_port, run_server_cmd, server_base_args
 from helpers import wait_until
 
-from oracle import HAVE_REDIS, RedisOracle
+from oracle import HAVE_REDIS, RedisOracle, oracle  # noqa: F401 (fixture)
 
 AOF_DIR = "appendonlydir"
 
 
 # --------------------------------------------------------------------------- helpers
-
-@pytest.fixture
-def oracle():
-    started = []
-
-    def start(workdir, extra=()):
-        p = RedisOracle(workdir, extra)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.kill()
-
 
 def mkdir(tmp_path, name):
     d = tmp_path / name

@@ -19,27 +19,13 @@ from conftest import free_port, run_server_cmd
 
 pytestmark = pytest.mark.ember_only
 
-from oracle import RedisOracle
+from oracle import oracle  # noqa: F401 (fixture)
 
 
 def rdb_start(server, args=None, **kw):
     """An Ember server that persists through dump.rdb only, unless args say otherwise (later
     arguments win): no AOF and no save schedule, so each test states what it relies on."""
     return server.start(["--appendonly", "no", "--save", ""] + list(args or []), **kw)
-
-
-@pytest.fixture
-def redis_factory():
-    started = []
-
-    def start(tmpdir, extra=()):
-        p = RedisOracle(tmpdir, extra)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.kill()
 
 
 def dataset():
@@ -94,10 +80,10 @@ def ember_client_factory(srv):
     return lambda db: srv.client(db=db)
 
 
-def test_redis_dump_loads_in_ember(tmp_path, redis_factory, server):
+def test_redis_dump_loads_in_ember(tmp_path, oracle, server):
     rdir = tmp_path / "redis"
     rdir.mkdir()
-    rs = redis_factory(rdir)
+    rs = oracle(rdir)
     data = dataset()
     populate(rs.client, data)
     assert rs.client().save()
@@ -116,7 +102,7 @@ def test_redis_dump_loads_in_ember(tmp_path, redis_factory, server):
     assert "DB loaded from disk" in srv.log()
 
 
-def test_ember_dump_loads_in_redis(tmp_path, redis_factory, server):
+def test_ember_dump_loads_in_redis(tmp_path, oracle, server):
     edir = tmp_path / "ember"
     edir.mkdir()
     srv = rdb_start(server, tmpdir=str(edir))
@@ -130,7 +116,7 @@ def test_ember_dump_loads_in_redis(tmp_path, redis_factory, server):
     rdir = tmp_path / "redis"
     rdir.mkdir()
     shutil.copy(edir / "dump.rdb", rdir / "dump.rdb")
-    rs = redis_factory(rdir)
+    rs = oracle(rdir)
     assert snapshot_of(rs.client) == expected
     assert "DB loaded from disk" in rs.log()
 
@@ -204,10 +190,10 @@ def _start_fails(tmp_path, content, needle):
 
 
 @pytest.fixture
-def good_dump(tmp_path, redis_factory):
+def good_dump(tmp_path, oracle):
     rdir = tmp_path / "redis"
     rdir.mkdir()
-    rs = redis_factory(rdir)
+    rs = oracle(rdir)
     populate(rs.client, {0: {b"key%d" % i: (b"value-%d" % i * 5, None) for i in range(50)}})
     assert rs.client().save()
     return (rdir / "dump.rdb").read_bytes()
@@ -227,10 +213,10 @@ def test_corrupt_dumps_stop_startup(tmp_path, good_dump):
     _start_fails(tmp_path, bytes(bad), "Wrong RDB checksum")
 
 
-def test_unsupported_type_is_refused_by_name(tmp_path, redis_factory):
+def test_unsupported_type_is_refused_by_name(tmp_path, oracle):
     rdir = tmp_path / "redis"
     rdir.mkdir()
-    rs = redis_factory(rdir)
+    rs = oracle(rdir)
     rs.client().rpush("mylist", "a", "b")
     assert rs.client().save()
     out = _start_fails(tmp_path, (rdir / "dump.rdb").read_bytes(), "'mylist'")
@@ -244,7 +230,7 @@ def _wait_bgsave_done(c, timeout=10):
         time.sleep(0.02)
 
 
-def test_bgsave_writes_a_snapshot(tmp_path, server, redis_factory):
+def test_bgsave_writes_a_snapshot(tmp_path, server, oracle):
     d = tmp_path / "ember"
     d.mkdir()
     srv = rdb_start(server, tmpdir=str(d))
@@ -266,7 +252,7 @@ def test_bgsave_writes_a_snapshot(tmp_path, server, redis_factory):
     rdir = tmp_path / "redis"
     rdir.mkdir()
     shutil.copy(d / "dump.rdb", rdir / "dump.rdb")
-    rs = redis_factory(rdir)
+    rs = oracle(rdir)
     assert snapshot_of(rs.client) == expected
 
 
