@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 
 #include "base/clock.h"
 #include "base/strutil.h"
@@ -184,7 +185,8 @@ uint64_t AofWriter::Log(int db, std::span<const std::string_view> args) {
     cur_db_ = db;
   }
   AppendRespCommand(&pending_, args);
-  return ++appended_seq_;
+  last_ticket_.store(++appended_seq_, std::memory_order_release);
+  return appended_seq_;
 }
 
 uint64_t AofWriter::AppendLocked(std::unique_lock<std::mutex>& lk, const AofBatch& batch) {
@@ -201,6 +203,7 @@ uint64_t AofWriter::AppendLocked(std::unique_lock<std::mutex>& lk, const AofBatc
     start = s.end;
   }
   uint64_t ticket = ++appended_seq_;
+  last_ticket_.store(ticket, std::memory_order_release);
   switch (fsync_) {
     case AofFsync::kAlways:
       bg_cv_.notify_one();  // the background thread writes and fsyncs
@@ -237,8 +240,28 @@ void AofWriter::Append(const AofBatch& batch, Done done) {
     done(false);
     return;
   }
-  callbacks_.emplace_back(ticket, std::move(done));
+  AddCallbackLocked(ticket, std::move(done));
   RunCallbacks(lk);
+}
+
+void AofWriter::AddCallbackLocked(uint64_t ticket, Done done) {
+  auto it = callbacks_.end();
+  while (it != callbacks_.begin() && std::prev(it)->first > ticket) --it;
+  callbacks_.emplace(it, ticket, std::move(done));
+}
+
+bool AofWriter::WaitAsync(uint64_t ticket, Done done) {
+  if (ticket == 0 || ticket <= acked_.load(std::memory_order_acquire)) return true;
+  std::unique_lock<std::mutex> lk(mu_);
+  if (fsync_ != AofFsync::kAlways) {
+    lk.unlock();
+    Wait(ticket);
+    return true;
+  }
+  if (Acked(ticket) || failed_) return true;
+  AddCallbackLocked(ticket, std::move(done));
+  bg_cv_.notify_one();  // group commit: the background thread writes and fsyncs
+  return false;
 }
 
 void AofWriter::Await(std::unique_lock<std::mutex>& lk, const std::function<bool()>& done) {

@@ -121,6 +121,15 @@ class AofWriter {
   // until it has waited max_postpone_ms, as Redis does. Under kAlways the background thread
   // writes and fsyncs: one fsync for every ticket waited on meanwhile (group commit).
   bool Wait(uint64_t ticket);
+  // Wait without blocking, for event loops under kAlways: true if `ticket` is acknowledged
+  // already or the writer has failed (done is not called; Wait(ticket) then answers at once).
+  // Otherwise the background thread is asked to write and fsync it, `done` runs once it is
+  // durable or the writer fails (on another thread, without the lock; it must only signal),
+  // and false is returned: the caller goes on serving other clients meanwhile. Under the
+  // other policies this is Wait(ticket) followed by true.
+  bool WaitAsync(uint64_t ticket, Done done);
+  // The last ticket handed out (0: none yet).
+  uint64_t last_ticket() const { return last_ticket_.load(std::memory_order_acquire); }
   // Writes and fsyncs everything appended so far, whatever the policy, and returns once the
   // callbacks of those batches have run. Must not be called from a callback.
   bool Sync();
@@ -174,6 +183,8 @@ class AofWriter {
   void FailLocked(std::string error, int err = 0);
   bool Acked(uint64_t ticket) const;
   std::vector<std::pair<Done, bool>> TakeReadyLocked();
+  // Queues a callback in ticket order (callers may register out of order across threads).
+  void AddCallbackLocked(uint64_t ticket, Done done);
   void RunCallbacks(std::unique_lock<std::mutex>& lk);
   void BackgroundLoop();
   // Fsyncs the current file with the lock released; returns with it held again.
@@ -194,6 +205,7 @@ class AofWriter {
   std::condition_variable bg_cv_;
   int waiters_ = 0;
   std::atomic<uint64_t> acked_{0};  // highest acknowledged ticket, for the lock-free fast path
+  std::atomic<uint64_t> last_ticket_{0};  // appended_seq_, for readers without the lock
   void Await(std::unique_lock<std::mutex>& lk, const std::function<bool()>& done);
   void Notify();
   void UpdateAckedLocked();

@@ -1,6 +1,7 @@
 #include "persist/aof_writer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -429,6 +430,111 @@ TEST(AofWriterConcurrency, CallbacksRunInTicketOrderThreadStress) {
   EXPECT_TRUE(w->Sync());
   EXPECT_EQ(calls.load(), 600);
   EXPECT_EQ(out_of_order.load(), 0);
+}
+
+// An fsync that does not end until the test lets it: WaitAsync must not call back before.
+class GatedFsync {
+ public:
+  int Run(int fd) {
+    std::unique_lock lk(mu_);
+    ++started_;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return open_; });
+    return fdatasync(fd);
+  }
+  void WaitStarted(int n) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return started_ >= n; });
+  }
+  void Open() {
+    std::lock_guard lk(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int started_ = 0;
+  bool open_ = false;
+};
+
+TEST(AofWriterConcurrency, WaitAsyncCallsBackOnlyAfterTheFsync) {
+  TempDir tmp;
+  GatedFsync gate;
+  AofWriterOptions o;
+  o.dir = tmp.path();
+  o.fsync = AofFsync::kAlways;
+  o.fsync_hook = [&](int fd) { return gate.Run(fd); };
+  std::string err;
+  auto w = AofWriter::Open(o, &err);
+  ASSERT_NE(w, nullptr) << err;
+  std::string_view set_a[] = {"SET", "a", "1"};
+  uint64_t t1 = w->Log(0, set_a);
+  EXPECT_EQ(w->last_ticket(), t1);
+  std::atomic<int> fired{0};
+  std::vector<uint64_t> order;
+  std::mutex order_mu;
+  auto note = [&](uint64_t t) {
+    return [&, t](bool ok) {
+      EXPECT_TRUE(ok);
+      std::lock_guard lk(order_mu);
+      order.push_back(t);
+      fired++;
+    };
+  };
+  EXPECT_FALSE(w->WaitAsync(t1, note(t1)));  // on its way: not durable yet
+  gate.WaitStarted(1);                       // the fsync of t1 runs (and hangs)
+  // Written while that fsync runs: a later fsync covers it. Registered out of order.
+  std::string_view set_b[] = {"SET", "b", "2"};
+  uint64_t t2 = w->Log(0, set_b);
+  uint64_t t3 = w->Log(0, set_b);
+  EXPECT_FALSE(w->WaitAsync(t3, note(t3)));
+  EXPECT_FALSE(w->WaitAsync(t2, note(t2)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(fired.load(), 0);  // nothing acknowledged before its fsync ended
+  gate.Open();
+  for (int i = 0; i < 500 && fired.load() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(fired.load(), 3);
+  std::lock_guard lk(order_mu);
+  EXPECT_EQ(order, (std::vector<uint64_t>{t1, t2, t3}));  // ticket order
+  EXPECT_TRUE(w->WaitAsync(t3, [](bool) { ADD_FAILURE() << "acknowledged: no callback"; }));
+  EXPECT_EQ(w->stats().fsyncs, 2u);  // t2 and t3 shared one fsync
+}
+
+TEST(AofWriter, WaitAsyncReportsAFailedFsync) {
+  TempDir tmp;
+  AofWriterOptions o;
+  o.dir = tmp.path();
+  o.fsync = AofFsync::kAlways;
+  o.fsync_hook = [](int) {
+    errno = EIO;
+    return -1;
+  };
+  std::string err;
+  auto w = AofWriter::Open(o, &err);
+  ASSERT_NE(w, nullptr) << err;
+  std::string_view set_a[] = {"SET", "a", "1"};
+  uint64_t t = w->Log(0, set_a);
+  std::atomic<int> result{-1};
+  if (!w->WaitAsync(t, [&](bool ok) { result = ok ? 1 : 0; })) {
+    for (int i = 0; i < 500 && result.load() < 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_EQ(result.load(), 0);
+  }
+  EXPECT_FALSE(w->Wait(t));  // whichever way it went, the ticket is not acknowledged
+  EXPECT_TRUE(w->stats().failed);
+}
+
+TEST(AofWriter, WaitAsyncUnderOtherPoliciesWritesAtOnce) {
+  TempDir tmp;
+  auto w = OpenWriter(tmp.path(), AofFsync::kNo);
+  std::string_view set_a[] = {"SET", "a", "1"};
+  uint64_t t = w->Log(0, set_a);
+  EXPECT_TRUE(w->WaitAsync(t, [](bool) { ADD_FAILURE() << "no callback under appendfsync no"; }));
+  EXPECT_EQ(w->stats().pending_bytes, 0u);
+  EXPECT_EQ(LoadAll(tmp.path()), (Commands{{"SELECT", "0"}, {"SET", "a", "1"}}));
 }
 
 }  // namespace

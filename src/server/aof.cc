@@ -259,6 +259,28 @@ bool AofService::Wait(uint64_t ticket) {
   return false;
 }
 
+bool AofService::WaitAsync(uint64_t ticket, std::function<void(bool)> done) {
+  std::shared_ptr<persist::AofWriter> w;
+  uint64_t base;
+  {
+    std::lock_guard lk(writer_mu_);
+    w = writer_;
+    base = base_;
+  }
+  if (ticket <= base || !w) return true;
+  if (!w->WaitAsync(ticket - base, std::move(done))) return false;
+  if (!w->Wait(ticket - base)) failing_.store(true, std::memory_order_relaxed);
+  return true;
+}
+
+uint64_t AofService::VisibleTicket() const {
+  if (FsyncPolicy(server_.config().appendfsync.load()) != persist::AofFsync::kAlways) return 0;
+  std::lock_guard lk(writer_mu_);
+  if (!writer_) return 0;
+  uint64_t t = writer_->last_ticket();
+  return t == 0 ? 0 : base_ + t;
+}
+
 std::string AofService::MisconfError() const {
   std::shared_ptr<persist::AofWriter> w = writer();
   int err = w ? w->stats().last_errno : 0;

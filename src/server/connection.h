@@ -56,7 +56,10 @@ class Connection {
   // and where each reply sits in `out`.
   uint64_t aof_ticket = 0;
   std::vector<std::pair<size_t, size_t>> unacked;
-  bool aof_waiting = false;  // queued in its worker's aof_waiters_
+  bool aof_waiting = false;  // queued in its worker's aof_waiters_ or durable groups
+  // In a durable group (appendfsync always): no further command runs until its replies are
+  // out, so they are never held back by later writes (input stays buffered meanwhile).
+  bool awaiting_fsync = false;
 
   // Read by other threads (CLIENT LIST, INFO clients).
   std::atomic<int> db{0};

@@ -37,11 +37,17 @@ const char kProtectedModeError[] =
 
 Worker::Worker(Server* server, int index)
     : server_(server), index_(index), lookup_(server->commands()), rbuf_(new char[kReadChunk]) {
+  ack_signal_ = std::make_shared<AckSignal>();
+  ack_signal_->waker = &waker_;
   cmd_stats = std::vector<CommandStat>(server->commands().by_id().size());
   limits_.max_bulk_len = server->config().proto_max_bulk_len.load();
 }
 
 Worker::~Worker() {
+  {
+    std::lock_guard lk(ack_signal_->mu);  // an fsync may still end after this worker
+    ack_signal_->waker = nullptr;
+  }
   RunMailbox();  // adopts connections handed over but not yet taken, so they are closed below
   for (auto& [id, c] : conns_) {
     server_->UnregisterClient(c.get());
@@ -127,6 +133,7 @@ void Worker::Loop() {
       if (events[i].writable && !c.aof_waiting) FlushOrDefer(c);
       if (events[i].readable) OnReadable(c);
     }
+    if (!durable_groups_.empty()) CompleteDurableGroups();
     if (!aof_waiters_.empty()) CompleteAofWaits();
     int64_t now = loop_now_ms_;
     int64_t period = 1000 / std::max<int64_t>(1, server_->config().hz.load());
@@ -261,24 +268,63 @@ void Worker::CompleteAofWaits() {
       auto it = conns_.find(id);
       if (it != conns_.end()) max_ticket = std::max(max_ticket, it->second->aof_ticket);
     }
-    if (max_ticket != 0) server_->aof().Wait(max_ticket);  // the iteration's one write/fsync
-    for (uint64_t id : ids) {
-      auto it = conns_.find(id);
-      if (it == conns_.end()) continue;
-      Connection& c = *it->second;
-      c.aof_waiting = false;
-      server_->AwaitPersistence(c);  // returns at once now, or rewrites unacknowledged replies
-      FlushOrDefer(c, /*now=*/true);
+    // Under appendfsync always no reply goes out before the writes it may show are durable,
+    // including other clients' writes still on their way to disk.
+    max_ticket = std::max(max_ticket, server_->aof().VisibleTicket());
+    if (max_ticket != 0 &&
+        !server_->aof().WaitAsync(max_ticket, [s = ack_signal_](bool) { s->Fire(); })) {
+      for (uint64_t id : ids) {
+        auto it = conns_.find(id);
+        if (it == conns_.end()) continue;
+        Connection& c = *it->second;
+        c.awaiting_fsync = true;
+        if (c.want_write) {  // nothing may be sent before the fsync: stop polling for it
+          c.want_write = false;
+          poller_.Modify(c.fd, net::Poller::kRead, c.id);
+        }
+      }
+      durable_groups_.push_back(std::move(ids));
+      continue;
     }
+    SendAcknowledged(ids);  // the iteration's one write (everysec, no) is done
   }
+}
+
+void Worker::CompleteDurableGroups() {
+  const uint64_t fired = ack_signal_->fired.load(std::memory_order_acquire);
+  while (durable_done_ < fired && !durable_groups_.empty()) {
+    std::vector<uint64_t> ids = std::move(durable_groups_.front());
+    durable_groups_.pop_front();
+    ++durable_done_;
+    SendAcknowledged(ids);
+  }
+}
+
+void Worker::SendAcknowledged(const std::vector<uint64_t>& ids) {
+  for (uint64_t id : ids) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) continue;
+    Connection& c = *it->second;
+    c.aof_waiting = false;
+    c.awaiting_fsync = false;
+    server_->AwaitPersistence(c);  // returns at once now, or rewrites unacknowledged replies
+    FlushOrDefer(c, /*now=*/true);
+  }
+}
+
+void Worker::AckSignal::Fire() {
+  fired.fetch_add(1, std::memory_order_release);
+  std::lock_guard lk(mu);
+  if (waker != nullptr) waker->Wake();
 }
 
 void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
   std::string_view data = from_scratch ? std::string_view(rbuf_.get(), n) : std::string_view(c.in);
   size_t off = 0;
   while (off < data.size() && !c.close_after_reply) {
-    // Backpressure: a client that does not read its replies stops being served.
-    if (c.out.size() - c.out_pos > (64u << 20)) {
+    // Backpressure: a client that does not read its replies stops being served; so does one
+    // whose replies wait for an fsync (resumed by FlushOrDefer once they are sent).
+    if (c.out.size() - c.out_pos > (64u << 20) || c.awaiting_fsync) {
       c.parked = true;
       break;
     }

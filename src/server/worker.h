@@ -4,6 +4,8 @@
 // in round-robin order.
 #pragma once
 
+#include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -88,6 +90,10 @@ class Worker {
   // One AOF wait (write, or fsync under always) for every write the iteration ran, then the
   // queued connections get their replies (MISCONF errors for writes that were not persisted).
   void CompleteAofWaits();
+  // Sends the replies of connections whose writes are now acknowledged (or failed).
+  void SendAcknowledged(const std::vector<uint64_t>& ids);
+  // Sends the replies of the groups whose fsync has ended (appendfsync always).
+  void CompleteDurableGroups();
   void Close(Connection& c);
   void Cron(int64_t now_ms);
   void RunMailbox();
@@ -108,6 +114,20 @@ class Worker {
   std::vector<std::unique_ptr<Connection>> closed_;
   int64_t loop_now_ms_ = 0;            // the clock when this iteration's events arrived
   std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
+  // appendfsync always: the loop does not block while an fsync runs. Each group is the
+  // connections of one iteration, waiting for one ticket; the AOF's background thread fires
+  // the signal when a group's fsync ends (groups end in order), and the loop, woken by the
+  // waker, sends their replies. Meanwhile other clients are served, and their writes share
+  // the next fsync: the disk never idles while the loop works, nor the loop while it syncs.
+  struct AckSignal {
+    std::mutex mu;
+    net::Waker* waker = nullptr;  // null once the worker is gone
+    std::atomic<uint64_t> fired{0};
+    void Fire();
+  };
+  std::shared_ptr<AckSignal> ack_signal_;
+  std::deque<std::vector<uint64_t>> durable_groups_;
+  uint64_t durable_done_ = 0;  // groups completed; the signal fired ack_signal_->fired times
   std::unique_ptr<char[]> rbuf_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -603,6 +603,58 @@ def test_bgrewriteaof_under_load_keeps_every_write_once(tmp_path, server):
     assert c.dbsize() == 50000 + len(w.incrs) + len(w.sets)
 
 
+@pytest.mark.timeout(60)
+def test_appendfsync_always_pipelines_from_many_clients(tmp_path, server, is_ember):
+    """Under appendfsync always a connection's replies wait for an fsync while the others
+    are served (and its next commands wait for its replies): pipelines of writes and reads
+    from many clients on two threads get every reply in order, reads see their own writes,
+    and all of it survives kill -9."""
+    d = mkdir(tmp_path, "d")
+    args = ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+    if is_ember:
+        args += ["--threads", "2"]
+    s = start(server, args, d)
+    errors = []
+
+    def client(n):
+        try:
+            c = s.client()
+            for r in range(20):
+                p = c.pipeline(transaction=False)
+                for i in range(8):
+                    p.incr("shared")
+                    p.set("c%d:%d" % (n, r * 8 + i), "v%d" % (r * 8 + i))
+                    p.get("c%d:%d" % (n, r * 8 + i))
+                    p.incr("own:%d" % n)
+                got = p.execute()
+                for i in range(8):
+                    assert isinstance(got[4 * i], int), got
+                    assert got[4 * i + 1] is True, got
+                    assert got[4 * i + 2] == b"v%d" % (r * 8 + i), got
+                    assert got[4 * i + 3] == r * 8 + i + 1, got
+                # An INCR's replies on one connection only grow.
+                incrs = [got[4 * i] for i in range(8)]
+                assert incrs == sorted(incrs) and len(set(incrs)) == 8, incrs
+            c.close()
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert s.client().get("shared") == b"%d" % (12 * 160)
+    s.kill()
+    c = start(server, args, d).client()
+    assert c.get("shared") == b"%d" % (12 * 160)
+    for n in range(12):
+        assert c.get("own:%d" % n) == b"160"
+        assert c.get("c%d:159" % n) == b"v159"
+    assert c.dbsize() == 1 + 12 + 12 * 160
+
+
 # ------------------------------------------------------------ 7. automatic rewrite
 
 @pytest.mark.timeout(45)
