@@ -525,6 +525,9 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
   uint64_t dirty_now = 0;
   bool busy = false;
   std::string path = config_->dbfilename();
+  // In progress before the thread can create its temporary file (INFO never shows a
+  // temp-*.rdb with rdb_bgsave_in_progress:0 but for a failed save's leftover).
+  bgsave_running_.store(true);
   bgsave_ = StartSnapshot(
       [&](persist::BackgroundSnapshotOptions* o) {
         // Every partition is locked: this is the snapshot's point in time.
@@ -543,13 +546,13 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
       },
       &busy);
   if (!bgsave_) {  // another snapshot (an AOF rewrite) holds the store: after it
+    bgsave_running_.store(false);
     bgsave_scheduled_.store(true);
     *scheduled = true;
     return "";
   }
   bgsave_dirty_ = dirty_now;
   bgsave_start_ms.store(clock_->NowMs());
-  bgsave_running_.store(true);
   LogNotice("Background saving started");
   return "";
 }
