@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_PKGS=(cmake ninja-build g++ make pkg-config libxxhash-dev libedit-dev libmimalloc-dev)
+BUILD_PKGS=(cmake ninja-build g++ make pkg-config libxxhash-dev libedit-dev libjemalloc-dev
+            libmimalloc-dev)
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev redis-server
            redis-tools python3-redis python3-pytest netcat-openbsd tmux procps valgrind
            clang-format)

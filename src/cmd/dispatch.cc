@@ -36,7 +36,15 @@ void RunLocked(const CommandSpec& spec, ArgList args, CommandContext& ctx) {
     spec.ForEachKey(args, [&](std::string_view k) { locks.AddKey(*ctx.db, k); });
     if (spec.lock_fn) spec.lock_fn(args, ctx, locks);
     locks.Lock();
-    if (spec.is_write()) locks.BeforeWrite();  // a snapshot in progress copies them first
+    // A snapshot in progress keeps what the command may change as it was first: the keys,
+    // or whole partitions when the command picks its own locks (another database).
+    if (spec.is_write()) {
+      if (spec.lock_fn) {
+        locks.BeforeWrite();
+      } else {
+        spec.ForEachKey(args, [&](std::string_view k) { ctx.db->BeforeWriteKey(k); });
+      }
+    }
   }
   spec.handler(args, ctx);
   // Still under the locks: see WriteLog.

@@ -35,7 +35,11 @@ std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
     }
     s->db_keys_.push_back(keys);
     s->db_expires_.push_back(expires);
+    if (keys == 0)  // nothing to keep for the image: writers go on as if it were written
+      for (size_t i = 0; i < Database::kPartitions; ++i)
+        ks.db(d).partition(i).snapshot_epoch = s->epoch_;
   }
+  s->kept_.resize(static_cast<size_t>(n) * Database::kPartitions);
   hooks.barrier.store(s.get(), std::memory_order_release);
   s->thread_ = std::thread([p = s.get()] { p->Run(); });
   return s;
@@ -46,6 +50,10 @@ BackgroundSnapshot::~BackgroundSnapshot() {
   for (auto& db : early_)  // an aborted walk leaves copies behind
     for (auto& chunk : db)
       for (Entry* e : chunk) FreeEntry(e);
+  for (auto& kept : kept_)
+    if (kept)
+      for (auto& [key, e] : *kept)
+        if (e != nullptr) FreeEntry(e);
 }
 
 void BackgroundSnapshot::Join() {
@@ -71,11 +79,24 @@ void BackgroundSnapshot::Encode(const Entry* e, RdbWriter* rdb, std::string* res
   }
 }
 
-uint64_t BackgroundSnapshot::CopyPartition(Partition& p, std::vector<Entry*>* out) {
+BackgroundSnapshot::KeptKeys* BackgroundSnapshot::Kept(Partition& p, bool create) {
+  Database& db = *p.owner;
+  size_t i = static_cast<size_t>(db.index()) * Database::kPartitions +
+             static_cast<size_t>(&p - &db.partition(0));
+  if (!kept_[i] && create) kept_[i] = std::make_unique<KeptKeys>();
+  return kept_[i].get();
+}
+
+uint64_t BackgroundSnapshot::TakePartition(Partition& p, std::vector<Entry*>* out) {
+  p.snapshot_epoch = epoch_;
+  std::unique_ptr<KeptKeys> kept;
+  kept.swap(kept_[static_cast<size_t>(p.owner->index()) * Database::kPartitions +
+                  static_cast<size_t>(&p - &p.owner->partition(0))]);
   uint64_t bytes = 0;
-  out->reserve(p.table.size());
+  out->reserve(p.table.size() + (kept ? kept->size() : 0));
   p.table.ForEach([&](const Entry* e) {
     if (!Live(e)) return;
+    if (kept && kept->count(e->key()) != 0) return;  // changed since: the kept copy is used
     EntryInit init{.key = e->key(),
                    .has_expire = e->has_expire(),
                    .expire_ms = e->has_expire() ? e->expire_ms() : 0,
@@ -83,18 +104,40 @@ uint64_t BackgroundSnapshot::CopyPartition(Partition& p, std::vector<Entry*>* ou
     out->push_back(CloneEntry(e, init));
     bytes += EntryAllocSize(out->back());
   });
+  if (kept) {
+    for (auto& [key, e] : *kept) {
+      if (e == nullptr) continue;  // did not exist at the start
+      out->push_back(e);
+      bytes += EntryAllocSize(e);
+    }
+  }
   return bytes;
 }
 
 void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
-  p.snapshot_epoch = epoch_;
   std::vector<Entry*> copy;
-  uint64_t bytes = CopyPartition(p, &copy);
+  uint64_t bytes = TakePartition(p, &copy);
   if (copy.empty()) return;
   std::lock_guard lk(mu_);
   early_bytes_ += bytes;
   early_[static_cast<size_t>(p.owner->index())].push_back(std::move(copy));
+}
+
+void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key) {
+  if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
+  KeptKeys* kept = Kept(p, /*create=*/true);
+  if (kept->find(key) != kept->end()) return;  // kept by an earlier write: as at the start
+  const Entry* e = p.table.Find(key, HashKey(key));
+  Entry* copy = nullptr;
+  if (e != nullptr && Live(e)) {
+    EntryInit init{.key = e->key(),
+                   .has_expire = e->has_expire(),
+                   .expire_ms = e->has_expire() ? e->expire_ms() : 0,
+                   .access_time = e->access_time()};
+    copy = CloneEntry(e, init);
+  }
+  kept->emplace(std::string(key), copy);
 }
 
 void BackgroundSnapshot::Run() {
@@ -163,10 +206,7 @@ void BackgroundSnapshot::Run() {
         std::vector<Entry*> copy;
         {
           std::lock_guard lk(p.mu);
-          if (p.snapshot_epoch != epoch_) {
-            p.snapshot_epoch = epoch_;
-            CopyPartition(p, &copy);
-          }
+          if (p.snapshot_epoch != epoch_) TakePartition(p, &copy);
         }
         std::string resp;
         for (Entry* e : copy) {

@@ -26,12 +26,21 @@ constexpr int64_t kNow = 1'700'000'000'000;
 
 std::string Key(int i) { return "key:" + std::to_string(i); }
 
+// How writers tell the barrier: about the key (write commands), the whole partition (FLUSHALL,
+// MOVE, COPY), or either, by turns.
+enum class Barrier { kKey, kPartition, kMixed };
+
 // Sets key to value the way a write command does: its partition locked, the barrier told.
-void Write(Database& db, const std::string& key, const std::string& value, bool erase = false) {
+void Write(Database& db, const std::string& key, const std::string& value, bool erase = false,
+           Barrier barrier = Barrier::kKey, int n = 0) {
   LockSet locks;
   locks.AddKey(db, key);
   locks.Lock();
-  locks.BeforeWrite();
+  if (barrier == Barrier::kPartition || (barrier == Barrier::kMixed && n % 5 == 0)) {
+    locks.BeforeWrite();
+  } else {
+    db.BeforeWriteKey(key);
+  }
   Entry** link = db.FindLink(key, kNow, true);
   if (erase) {
     if (link) db.Erase(link);
@@ -61,7 +70,8 @@ void LockAll(Keyspace& ks, bool lock) {
 
 // Starts a snapshot of ks while `writers` threads rewrite every key (value "new"), delete
 // some and add others; returns the finished snapshot file's bytes.
-std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::string& dir) {
+std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::string& dir,
+                                Barrier barrier = Barrier::kKey) {
   BackgroundSnapshotOptions o;
   o.path = dir + "/snap";
   o.temp_path = dir + "/snap.tmp";
@@ -72,13 +82,13 @@ std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::str
   LockAll(ks, false);
   std::vector<std::thread> writers;
   for (int t = 0; t < 3; ++t) {
-    writers.emplace_back([&ks, keys, t] {
+    writers.emplace_back([&ks, keys, t, barrier] {
       std::mt19937 rng(t);
       for (int n = 0; n < keys; ++n) {
         int i = static_cast<int>(rng() % static_cast<unsigned>(keys));
         Database& db = ks.db(i % 2);
-        Write(db, Key(i), "new", /*erase=*/i % 7 == 0);
-        Write(db, "added:" + std::to_string(t) + ":" + std::to_string(n), "x");
+        Write(db, Key(i), "new", /*erase=*/i % 7 == 0, barrier, n);
+        Write(db, "added:" + std::to_string(t) + ":" + std::to_string(n), "x", false, barrier, n);
       }
     });
   }
@@ -92,12 +102,14 @@ std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::str
   return ReadFile(o.path);
 }
 
-TEST(BackgroundSnapshot, RdbIsTheDatasetAtStartDespiteConcurrentWrites) {
+class BackgroundSnapshotBarrier : public ::testing::TestWithParam<Barrier> {};
+
+TEST_P(BackgroundSnapshotBarrier, RdbIsTheDatasetAtStartDespiteConcurrentWrites) {
   TempDir tmp;
   constexpr int kKeys = 20000;
   Keyspace ks(2);
   for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
-  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path());
+  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path(), GetParam());
   Keyspace loaded(2);
   RdbLoadInfo info;
   ASSERT_EQ(LoadRdb(data, loaded, kNow, &info), "");
@@ -115,6 +127,9 @@ TEST(BackgroundSnapshot, RdbIsTheDatasetAtStartDespiteConcurrentWrites) {
   size_t live = db0.Size() + ks.db(1).Size();
   EXPECT_GT(live, static_cast<size_t>(kKeys));
 }
+
+INSTANTIATE_TEST_SUITE_P(Writers, BackgroundSnapshotBarrier,
+                         ::testing::Values(Barrier::kKey, Barrier::kPartition, Barrier::kMixed));
 
 TEST(BackgroundSnapshot, RespBaseIsTheDatasetAtStart) {
   TempDir tmp;

@@ -393,7 +393,7 @@ void DebugPopulate(ArgList args, CommandContext& ctx) {
     LockSet locks;
     locks.AddKey(*ctx.db, key);
     locks.Lock();
-    locks.BeforeWrite();
+    ctx.db->BeforeWriteKey(key);
     if (ctx.db->Find(key, ctx.now_ms, true) != nullptr) continue;
     EntryInit init{key, false, 0, LruClock(ctx.now_ms)};
     int64_t iv;

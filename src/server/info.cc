@@ -36,6 +36,9 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 extern "C" void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_msecs,
                                 size_t* current_rss, size_t* peak_rss, size_t* current_commit,
                                 size_t* peak_commit, size_t* page_faults) __attribute__((weak));
+// From jemalloc, when the binary is linked with it (ember-server's default).
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
+    __attribute__((weak));
 
 namespace ember::server {
 
@@ -45,6 +48,14 @@ uint64_t AllocatedBytes() {
 #ifdef EMBER_SANITIZER_ALLOCATOR
   return __sanitizer_get_current_allocated_bytes();
 #else
+  if (mallctl != nullptr) {
+    uint64_t epoch = 1;  // refreshes jemalloc's statistics
+    size_t len = sizeof(epoch);
+    mallctl("epoch", &epoch, &len, &epoch, len);
+    size_t allocated = 0;
+    len = sizeof(allocated);
+    if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) == 0) return allocated;
+  }
   if (mi_process_info != nullptr) {
     size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
     mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
@@ -56,12 +67,19 @@ uint64_t AllocatedBytes() {
 #endif
 }
 
-namespace {
-
-const char* AllocatorName() {
+std::string AllocatorName() {
 #ifdef EMBER_SANITIZER_ALLOCATOR
   return "sanitizer";
 #else
+  if (mallctl != nullptr) {
+    const char* version = nullptr;
+    size_t len = sizeof(version);
+    if (mallctl("version", &version, &len, nullptr, 0) == 0 && version != nullptr) {
+      std::string v(version);  // "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c"
+      return "jemalloc-" + v.substr(0, v.find('-'));
+    }
+    return "jemalloc";
+  }
   return mi_process_info != nullptr ? "mimalloc" : "libc";
 #endif
 }
@@ -72,6 +90,8 @@ uint64_t RssBytes() {
   if (!(in >> size >> resident)) return 0;
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
+
+namespace {
 
 uint64_t TotalSystemMemory() {
   struct sysinfo si;

@@ -298,6 +298,8 @@ class Server final : public cmd::ServerApi {
 
 // Bytes the allocator has handed out (INFO used_memory, the RDB used-mem field); info.cc.
 uint64_t AllocatedBytes();
+// The allocator's name as INFO's mem_allocator shows it ("jemalloc-5.3.0", "libc", ...).
+std::string AllocatorName();
 
 // Registers every command family (the list lives in one place: all_commands.cc).
 void RegisterAllCommands(cmd::CommandTable& table);

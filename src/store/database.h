@@ -49,13 +49,17 @@ struct Partition {
 };
 
 // A point-in-time snapshot being written without fork (persist/background_snapshot.h): told
-// before a partition is modified, with its lock held, so it can serialise the partition as
-// it was when the snapshot began. Expired keys deleted on access or by the expiry cycle are
-// not modifications in this sense (no snapshot taken later could hold them either).
+// before a partition (or one key of it) is modified, with the partition's lock held, so it
+// can keep what the snapshot needs as it was when the snapshot began. Expired keys deleted on
+// access or by the expiry cycle are not modifications in this sense (no snapshot taken later
+// could hold them either).
 class WriteBarrier {
  public:
   virtual ~WriteBarrier() = default;
+  // The whole partition may change (FLUSHALL, SWAPDB, commands with their own lock sets).
   virtual void BeforeWrite(Partition& p) = 0;
+  // Only `key` (present or not) may change.
+  virtual void BeforeWriteKey(Partition& p, std::string_view key) = 0;
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.
@@ -135,6 +139,11 @@ class Database {
   void BeforeWrite(Partition& p) {
     WriteBarrier* b = hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
     if (b != nullptr) b->BeforeWrite(p);
+  }
+  // Call with key's partition locked before modifying key (and nothing else of it).
+  void BeforeWriteKey(std::string_view key) {
+    WriteBarrier* b = hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
+    if (b != nullptr) b->BeforeWriteKey(PartitionFor(key), key);
   }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
 
