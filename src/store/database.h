@@ -122,7 +122,11 @@ class Database {
 
   explicit Database(const AccessPolicy* policy = nullptr)
       : parts_(std::make_unique<Partition[]>(kPartitions)), policy_(policy) {
-    for (size_t i = 0; i < kPartitions; ++i) parts_[i].owner = this;
+    for (size_t i = 0; i < kPartitions; ++i) {
+      parts_[i].owner = this;
+      // Spread over 0..255 in a scrambled order: neighbours grow at different fills.
+      parts_[i].table.set_grow_jitter(static_cast<uint8_t>((i * 0x9E3779B1u) >> 24));
+    }
   }
 
   Partition& partition(size_t i) { return parts_[i]; }

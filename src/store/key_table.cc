@@ -13,7 +13,8 @@ KeyTable::~KeyTable() { Clear(); }
 KeyTable::KeyTable(KeyTable&& o) noexcept
     : buckets_(std::exchange(o.buckets_, nullptr)),
       mask_(std::exchange(o.mask_, 0)),
-      size_(std::exchange(o.size_, 0)) {}
+      size_(std::exchange(o.size_, 0)),
+      grow_jitter_(o.grow_jitter_) {}
 
 KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
   if (this != &o) {
@@ -21,6 +22,7 @@ KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
     buckets_ = std::exchange(o.buckets_, nullptr);
     mask_ = std::exchange(o.mask_, 0);
     size_ = std::exchange(o.size_, 0);
+    grow_jitter_ = o.grow_jitter_;
   }
   return *this;
 }
@@ -39,7 +41,7 @@ Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
 void KeyTable::Insert(Entry* e, uint64_t hash) {
   if (buckets_ == nullptr) {
     Resize(4);
-  } else if (size_ >= mask_ + 1) {
+  } else if (size_ >= mask_ + 1 + (((mask_ + 1) * grow_jitter_) >> 9)) {
     Resize((mask_ + 1) * 2);
   }
   Entry** b = &buckets_[hash & mask_];
