@@ -89,106 +89,15 @@ import sys
 import tempfile
 import time
 
+from benchlib import (STARTED, Stop, cleanup, install_stop_handler, launch_server, log, pct,
+                      proc_kb, stop_proc)
+
 SCRIPT = os.path.abspath(__file__)
 REPO = os.path.dirname(os.path.dirname(SCRIPT))
 VSIZE = 64  # value size (bytes)
 
 
-def log(msg=""):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- tiny RESP client
-
-class Resp:
-    """Blocking RESP2 client: enough for PING, DBSIZE, INFO, BGSAVE, GET, SET."""
-
-    def __init__(self, port, timeout=30.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-
-    def close(self):
-        self.sock.close()
-
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            if isinstance(a, str):
-                a = a.encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def _fill(self):
-        data = self.sock.recv(1 << 16)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        self.buf += data
-
-    def _line(self):
-        while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line = bytes(self.buf[:i])
-                del self.buf[:i + 2]
-                return line
-            self._fill()
-
-    def read(self):
-        line = self._line()
-        t, rest = line[:1], line[1:]
-        if t == b"+":
-            return rest.decode()
-        if t == b"-":
-            raise RuntimeError(rest.decode())
-        if t == b":":
-            return int(rest)
-        if t == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self._fill()
-            v = bytes(self.buf[:n])
-            del self.buf[:n + 2]
-            return v
-        if t == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError(f"bad RESP line {line!r}")
-
-    def call(self, *args):
-        self.sock.sendall(self.encode(*args))
-        return self.read()
-
-    def info(self, section=""):
-        raw = self.call("INFO", section) if section else self.call("INFO")
-        out = {}
-        for line in raw.decode().splitlines():
-            if ":" in line and not line.startswith("#"):
-                k, v = line.split(":", 1)
-                out[k] = v
-        return out
-
-
 # ---------------------------------------------------------------- child roles
-
-class Stop(Exception):
-    pass
-
-
-def install_stop_handler():
-    state = {"armed": True}
-
-    def handler(_sig, _frm):
-        if state["armed"]:
-            raise Stop()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
-    return state
-
 
 def key_bytes(i):
     return b"key:%012d" % i
@@ -304,9 +213,6 @@ def role_load(a):
 
 # ---------------------------------------------------------------- process helpers
 
-STARTED = []  # Popen objects we started (servers, probe, load generator, redis-cli)
-
-
 def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -314,46 +220,6 @@ def alive(pid):
     except OSError:
         return False
     return s[s.rindex(")") + 2:].split()[0] != "Z"
-
-
-def stop_proc(p, sig=signal.SIGTERM, grace=15.0):
-    if p.poll() is None:
-        try:
-            p.send_signal(sig)
-        except ProcessLookupError:
-            pass
-        try:
-            p.wait(grace)
-        except subprocess.TimeoutExpired:
-            log(f"  pid {p.pid} did not exit after {sig.name}; sending SIGKILL")
-            p.kill()
-            p.wait()
-    if p in STARTED:
-        STARTED.remove(p)
-
-
-def cleanup():
-    for p in list(STARTED):
-        stop_proc(p)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def proc_kb(pid, field="VmRSS"):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def children(pid):
@@ -383,13 +249,6 @@ def smaps_private_kb(pid):
         return None
 
 
-def pct(sorted_vals, p):
-    if not sorted_vals:
-        return float("nan")
-    i = min(len(sorted_vals) - 1, max(0, math.ceil(p / 100.0 * len(sorted_vals)) - 1))
-    return sorted_vals[i]
-
-
 # ---------------------------------------------------------------- one run
 
 class Bench:
@@ -415,29 +274,7 @@ class Bench:
         return self.server_pin + cmd
 
     def start_server(self, side, d):
-        for attempt in range(3):
-            port = free_port()
-            cmd = self.server_cmd(side, port, d)
-            logf = open(os.path.join(d, "server.log"), "ab")
-            p = subprocess.Popen(cmd, cwd=d, stdout=logf, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
-            logf.close()
-            STARTED.append(p)
-            t_end = time.monotonic() + 15
-            while time.monotonic() < t_end and p.poll() is None:
-                try:
-                    c = Resp(port, timeout=2)
-                    if c.call("PING") == "PONG":
-                        return p, port, c
-                    c.close()
-                except (OSError, RuntimeError):
-                    pass
-                time.sleep(0.1)
-            stop_proc(p)
-            with open(os.path.join(d, "server.log"), errors="replace") as f:
-                tail = f.read()[-2000:]
-            log(f"  {side} did not start on port {port} (attempt {attempt + 1}):\n{tail}")
-        raise SystemExit(f"could not start {side}: {' '.join(cmd)}")
+        return launch_server(lambda port: self.server_cmd(side, port, d), d, side)
 
     def load_keys(self, port, conn):
         n = self.a.keys

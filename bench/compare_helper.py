@@ -22,6 +22,8 @@ import socket
 import statistics
 import sys
 
+from benchlib import load_tsv, read_meta
+
 
 def die(msg):
     print(f"compare_helper: {msg}", file=sys.stderr)
@@ -131,30 +133,6 @@ def fmt_rps(v):
 
 def fmt_f(v, nd=2):
     return f"{v:.{nd}f}"
-
-
-def load_tsv(path):
-    rows = []
-    if not os.path.exists(path):
-        return rows
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            if line.strip():
-                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    return rows
-
-
-def read_meta(d):
-    meta = {}
-    path = os.path.join(d, "meta.env")
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    meta[k] = v
-    return meta
 
 
 def table(header, rows, align=None):

@@ -69,108 +69,19 @@ import sys
 import tempfile
 import time
 
+from benchlib import (STARTED, Stop, cleanup, install_stop_handler, launch_server, log, pct,
+                      proc_kb, stop_proc)
+
 SCRIPT = os.path.abspath(__file__)
 REPO = os.path.dirname(os.path.dirname(SCRIPT))
 STALL_MS = 5.0
-
-
-def log(msg=""):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def now_ns():
     return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
 
 
-# ---------------------------------------------------------------- tiny RESP client
-
-class Resp:
-    def __init__(self, port, timeout=120.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-
-    def close(self):
-        self.sock.close()
-
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            if isinstance(a, str):
-                a = a.encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def _fill(self):
-        data = self.sock.recv(1 << 16)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        self.buf += data
-
-    def _line(self):
-        while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line = bytes(self.buf[:i])
-                del self.buf[:i + 2]
-                return line
-            self._fill()
-
-    def read(self):
-        line = self._line()
-        t, rest = line[:1], line[1:]
-        if t == b"+":
-            return rest.decode()
-        if t == b"-":
-            raise RuntimeError(rest.decode())
-        if t == b":":
-            return int(rest)
-        if t == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self._fill()
-            v = bytes(self.buf[:n])
-            del self.buf[:n + 2]
-            return v
-        if t == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError(f"bad RESP line {line!r}")
-
-    def call(self, *args):
-        self.sock.sendall(self.encode(*args))
-        return self.read()
-
-    def info(self, section=""):
-        raw = self.call("INFO", section) if section else self.call("INFO")
-        out = {}
-        for line in raw.decode().splitlines():
-            if ":" in line and not line.startswith("#"):
-                k, v = line.split(":", 1)
-                out[k] = v
-        return out
-
-
 # ---------------------------------------------------------------- child roles
-
-class Stop(Exception):
-    pass
-
-
-def install_stop_handler():
-    state = {"armed": True}
-
-    def handler(_sig, _frm):
-        if state["armed"]:
-            raise Stop()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return state
-
 
 def role_probe(a):
     """GET <prefix><random index> every probe_us; on SIGTERM write (send_ns, rtt_ns) pairs."""
@@ -267,56 +178,6 @@ def role_load(a):
 
 # ---------------------------------------------------------------- process helpers
 
-STARTED = []
-
-
-def stop_proc(p, sig=signal.SIGTERM, grace=30.0):
-    if p.poll() is None:
-        try:
-            p.send_signal(sig)
-        except ProcessLookupError:
-            pass
-        try:
-            p.wait(grace)
-        except subprocess.TimeoutExpired:
-            log(f"  pid {p.pid} did not exit after {sig.name}; sending SIGKILL")
-            p.kill()
-            p.wait()
-    if p in STARTED:
-        STARTED.remove(p)
-
-
-def cleanup():
-    for p in list(STARTED):
-        stop_proc(p)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def rss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def pct(sorted_vals, p):
-    if not sorted_vals:
-        return float("nan")
-    i = min(len(sorted_vals) - 1, max(0, math.ceil(p / 100.0 * len(sorted_vals)) - 1))
-    return sorted_vals[i]
-
-
 def fill_cmd(i):
     return b"*3\r\n$3\r\nSET\r\n$10\r\nk:%08d\r\n$8\r\nvvvvvvvv\r\n" % i
 
@@ -370,27 +231,9 @@ class Bench:
     def start_server(self, side):
         d = tempfile.mkdtemp(prefix=f"cliffs-{side}-")
         self.tmpdirs.append(d)
-        for attempt in range(3):
-            port = free_port()
-            cmd = self.server_cmd(side, port, d)
-            logf = open(os.path.join(d, "server.log"), "ab")
-            p = subprocess.Popen(cmd, cwd=d, stdout=logf, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
-            logf.close()
-            STARTED.append(p)
-            t_end = time.monotonic() + 15
-            while time.monotonic() < t_end and p.poll() is None:
-                try:
-                    c = Resp(port, timeout=2)
-                    if c.call("PING") == "PONG":
-                        c.sock.settimeout(300)
-                        return p, port, c, d
-                    c.close()
-                except (OSError, RuntimeError):
-                    pass
-                time.sleep(0.1)
-            stop_proc(p)
-        raise SystemExit(f"could not start {side}: {' '.join(cmd)}")
+        p, port, c = launch_server(lambda port: self.server_cmd(side, port, d), d, side)
+        c.sock.settimeout(300)
+        return p, port, c, d
 
     def stop_server(self, srv, d):
         stop_proc(srv)
@@ -477,7 +320,7 @@ class Bench:
             st = self.stats(samples, t0, t1)
             st["rate"] = a.keys / ((t1 - t0) / 1e9)
             st["secs"] = (t1 - t0) / 1e9
-            st["rss_mb"] = (rss_kb(srv.pid) or 0) / 1024
+            st["rss_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["fill"] = st
             log(f"    fill: {st['secs']:.1f} s, {st['rate']:.0f} keys/s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
@@ -523,7 +366,7 @@ class Bench:
             # 3. FLUSHALL ASYNC
             time.sleep(1)
             n = conn.call("DBSIZE")
-            rss0 = rss_kb(srv.pid) or 0
+            rss0 = proc_kb(srv.pid) or 0
             pr = self.start_probe(port, d, "k:%08d", a.keys)
             time.sleep(1)
             t0 = now_ns()
@@ -541,7 +384,7 @@ class Bench:
             st["keys"] = n
             st["zero_ms"] = (zero_at - t0) / 1e6 if zero_at else float("nan")
             st["rss_before_mb"] = rss0 / 1024
-            st["rss_after_mb"] = (rss_kb(srv.pid) or 0) / 1024
+            st["rss_after_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["flush"] = st
             log(f"    flushall async ({n} keys): cmd rtt {st['cmd_ms']:.2f} ms, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, RSS {st['rss_before_mb']:.0f} -> "

@@ -28,6 +28,8 @@ import re
 import statistics
 import sys
 
+from benchlib import load_tsv, read_meta
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -36,30 +38,6 @@ def note(msg):
 
 
 # ---------------------------------------------------------------- readers
-
-def load_tsv(path):
-    rows = []
-    if not os.path.exists(path):
-        return rows
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            if line.strip():
-                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
-    return rows
-
-
-def read_meta(d):
-    meta = {}
-    p = os.path.join(d, "meta.env")
-    if os.path.exists(p):
-        with open(p) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    meta[k] = v
-    return meta
-
 
 def stats(vals):
     return dict(med=statistics.median(vals), lo=min(vals), hi=max(vals), n=len(vals))

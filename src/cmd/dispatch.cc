@@ -37,8 +37,9 @@ void RunLocked(const CommandSpec& spec, ArgList args, CommandContext& ctx) {
     if (spec.lock_fn) spec.lock_fn(args, ctx, locks);
     locks.Lock();
     // A snapshot in progress keeps what the command may change as it was first: the keys,
-    // or whole partitions when the command picks its own locks (another database).
-    if (spec.is_write()) {
+    // or whole partitions when the command picks its own locks (another database). Without
+    // one (nearly always), a write pays one atomic load here.
+    if (spec.is_write() && ctx.db->barrier() != nullptr) {
       if (spec.lock_fn) {
         locks.BeforeWrite();
       } else {

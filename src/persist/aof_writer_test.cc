@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -31,6 +32,24 @@ std::unique_ptr<AofWriter> OpenWriter(const std::string& dir, AofFsync policy) {
   std::unique_ptr<AofWriter> w = AofWriter::Open(o, &err);
   EXPECT_NE(w, nullptr) << err;
   return w;
+}
+
+// appendfsync always with fdatasync replaced by `fsync_hook`.
+std::unique_ptr<AofWriter> OpenAlwaysWithFsync(const std::string& dir,
+                                               std::function<int(int fd)> fsync_hook) {
+  AofWriterOptions o;
+  o.dir = dir;
+  o.fsync = AofFsync::kAlways;
+  o.fsync_hook = std::move(fsync_hook);
+  std::string err;
+  std::unique_ptr<AofWriter> w = AofWriter::Open(o, &err);
+  EXPECT_NE(w, nullptr) << err;
+  return w;
+}
+
+int FailingFsync(int) {
+  errno = EIO;
+  return -1;
 }
 
 Commands LoadAll(const std::string& dir) {
@@ -246,16 +265,8 @@ TEST(AofWriterConcurrency, EverysecPostponesWritesDuringASlowFsyncThread) {
 
 TEST(AofWriter, FsyncErrorFailsTheWriterAndRefusesAppends) {
   TempDir tmp;
-  AofWriterOptions o;
-  o.dir = tmp.path();
-  o.fsync = AofFsync::kAlways;
-  o.fsync_hook = [](int) {
-    errno = EIO;
-    return -1;
-  };
-  std::string err;
-  auto w = AofWriter::Open(o, &err);
-  ASSERT_NE(w, nullptr) << err;
+  auto w = OpenAlwaysWithFsync(tmp.path(), FailingFsync);
+  ASSERT_NE(w, nullptr);
   AofBatch b;
   b.Add(0, {"SET", "a", "1"});
   EXPECT_FALSE(w->Wait(w->Append(b)));
@@ -462,13 +473,8 @@ class GatedFsync {
 TEST(AofWriterConcurrency, WaitAsyncCallsBackOnlyAfterTheFsync) {
   TempDir tmp;
   GatedFsync gate;
-  AofWriterOptions o;
-  o.dir = tmp.path();
-  o.fsync = AofFsync::kAlways;
-  o.fsync_hook = [&](int fd) { return gate.Run(fd); };
-  std::string err;
-  auto w = AofWriter::Open(o, &err);
-  ASSERT_NE(w, nullptr) << err;
+  auto w = OpenAlwaysWithFsync(tmp.path(), [&](int fd) { return gate.Run(fd); });
+  ASSERT_NE(w, nullptr);
   std::string_view set_a[] = {"SET", "a", "1"};
   uint64_t t1 = w->Log(0, set_a);
   EXPECT_EQ(w->last_ticket(), t1);
@@ -505,16 +511,8 @@ TEST(AofWriterConcurrency, WaitAsyncCallsBackOnlyAfterTheFsync) {
 
 TEST(AofWriter, WaitAsyncReportsAFailedFsync) {
   TempDir tmp;
-  AofWriterOptions o;
-  o.dir = tmp.path();
-  o.fsync = AofFsync::kAlways;
-  o.fsync_hook = [](int) {
-    errno = EIO;
-    return -1;
-  };
-  std::string err;
-  auto w = AofWriter::Open(o, &err);
-  ASSERT_NE(w, nullptr) << err;
+  auto w = OpenAlwaysWithFsync(tmp.path(), FailingFsync);
+  ASSERT_NE(w, nullptr);
   std::string_view set_a[] = {"SET", "a", "1"};
   uint64_t t = w->Log(0, set_a);
   std::atomic<int> result{-1};

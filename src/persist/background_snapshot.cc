@@ -80,29 +80,29 @@ void BackgroundSnapshot::Encode(const Entry* e, RdbWriter* rdb, std::string* res
   }
 }
 
-BackgroundSnapshot::KeptKeys* BackgroundSnapshot::Kept(Partition& p, bool create) {
-  Database& db = *p.owner;
-  size_t i = static_cast<size_t>(db.index()) * Database::kPartitions +
-             static_cast<size_t>(&p - &db.partition(0));
-  if (!kept_[i] && create) kept_[i] = std::make_unique<KeptKeys>();
-  return kept_[i].get();
+std::unique_ptr<BackgroundSnapshot::KeptKeys>& BackgroundSnapshot::KeptOf(Partition& p) {
+  const Database& db = *p.owner;
+  return kept_[static_cast<size_t>(db.index()) * Database::kPartitions +
+               static_cast<size_t>(&p - &p.owner->partition(0))];
+}
+
+Entry* BackgroundSnapshot::CopyOf(const Entry* e) {
+  EntryInit init{.key = e->key(),
+                 .has_expire = e->has_expire(),
+                 .expire_ms = e->has_expire() ? e->expire_ms() : 0,
+                 .access_time = e->access_time()};
+  return CloneEntry(e, init);
 }
 
 uint64_t BackgroundSnapshot::TakePartition(Partition& p, std::vector<Entry*>* out) {
   p.snapshot_epoch = epoch_;
-  std::unique_ptr<KeptKeys> kept;
-  kept.swap(kept_[static_cast<size_t>(p.owner->index()) * Database::kPartitions +
-                  static_cast<size_t>(&p - &p.owner->partition(0))]);
+  std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p));
   uint64_t bytes = 0;
   out->reserve(p.table.size() + (kept ? kept->size() : 0));
   p.table.ForEach([&](const Entry* e) {
     if (!Live(e)) return;
     if (kept && kept->count(e->key()) != 0) return;  // changed since: the kept copy is used
-    EntryInit init{.key = e->key(),
-                   .has_expire = e->has_expire(),
-                   .expire_ms = e->has_expire() ? e->expire_ms() : 0,
-                   .access_time = e->access_time()};
-    out->push_back(CloneEntry(e, init));
+    out->push_back(CopyOf(e));
     bytes += EntryAllocSize(out->back());
   });
   if (kept) {
@@ -127,18 +127,11 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
 
 void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
-  KeptKeys* kept = Kept(p, /*create=*/true);
+  std::unique_ptr<KeptKeys>& kept = KeptOf(p);
+  if (!kept) kept = std::make_unique<KeptKeys>();
   if (kept->find(key) != kept->end()) return;  // kept by an earlier write: as at the start
   const Entry* e = p.table.Find(key, HashKey(key));
-  Entry* copy = nullptr;
-  if (e != nullptr && Live(e)) {
-    EntryInit init{.key = e->key(),
-                   .has_expire = e->has_expire(),
-                   .expire_ms = e->has_expire() ? e->expire_ms() : 0,
-                   .access_time = e->access_time()};
-    copy = CloneEntry(e, init);
-  }
-  kept->emplace(std::string(key), copy);
+  kept->emplace(std::string(key), e != nullptr && Live(e) ? CopyOf(e) : nullptr);
 }
 
 void BackgroundSnapshot::Run() {

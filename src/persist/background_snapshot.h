@@ -83,7 +83,10 @@ class BackgroundSnapshot final : public WriteBarrier {
   // table's entries that writers did not keep, and the kept ones), marks p captured; returns
   // the bytes of the copies.
   uint64_t TakePartition(Partition& p, std::vector<Entry*>* out);
-  KeptKeys* Kept(Partition& p, bool create);
+  // p's slot in kept_ (under p's lock).
+  std::unique_ptr<KeptKeys>& KeptOf(Partition& p);
+  // A copy of e as the snapshot keeps it (key, value, expiry, access time).
+  static Entry* CopyOf(const Entry* e);
   bool Live(const Entry* e) const { return !e->has_expire() || e->expire_ms() > opts_.now_ms; }
 
   Keyspace& ks_;

@@ -74,6 +74,11 @@ std::shared_ptr<persist::AofWriter> AofService::writer() const {
   return writer_;
 }
 
+std::pair<std::shared_ptr<persist::AofWriter>, uint64_t> AofService::Current() const {
+  std::lock_guard lk(writer_mu_);
+  return {writer_, base_};
+}
+
 std::string AofService::OpenWriter(std::shared_ptr<persist::AofWriter>* out) {
   std::string err;
   std::unique_ptr<persist::AofWriter> w = persist::AofWriter::Open(WriterOptions(), &err);
@@ -246,13 +251,7 @@ void AofService::KeyExpired(int db, std::string_view key) {
 }
 
 bool AofService::Wait(uint64_t ticket) {
-  std::shared_ptr<persist::AofWriter> w;
-  uint64_t base;
-  {
-    std::lock_guard lk(writer_mu_);
-    w = writer_;
-    base = base_;
-  }
+  auto [w, base] = Current();
   if (ticket <= base || !w) return true;
   if (w->Wait(ticket - base)) return true;
   failing_.store(true, std::memory_order_relaxed);
@@ -260,13 +259,7 @@ bool AofService::Wait(uint64_t ticket) {
 }
 
 bool AofService::WaitAsync(uint64_t ticket, std::function<void(bool)> done) {
-  std::shared_ptr<persist::AofWriter> w;
-  uint64_t base;
-  {
-    std::lock_guard lk(writer_mu_);
-    w = writer_;
-    base = base_;
-  }
+  auto [w, base] = Current();
   if (ticket <= base || !w) return true;
   if (!w->WaitAsync(ticket - base, std::move(done))) return false;
   if (!w->Wait(ticket - base)) failing_.store(true, std::memory_order_relaxed);
@@ -275,10 +268,9 @@ bool AofService::WaitAsync(uint64_t ticket, std::function<void(bool)> done) {
 
 uint64_t AofService::VisibleTicket() const {
   if (FsyncPolicy(server_.config().appendfsync.load()) != persist::AofFsync::kAlways) return 0;
-  std::lock_guard lk(writer_mu_);
-  if (!writer_) return 0;
-  uint64_t t = writer_->last_ticket();
-  return t == 0 ? 0 : base_ + t;
+  auto [w, base] = Current();
+  uint64_t t = w ? w->last_ticket() : 0;
+  return t == 0 ? 0 : base + t;
 }
 
 std::string AofService::MisconfError() const {

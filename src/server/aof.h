@@ -106,6 +106,8 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   void ReapRewrite(bool stop);
   void RefreshSizes();
   std::shared_ptr<persist::AofWriter> writer() const;
+  // The writer and the base of its tickets (service ticket = base + writer ticket).
+  std::pair<std::shared_ptr<persist::AofWriter>, uint64_t> Current() const;
 
   Server& server_;
   std::atomic<bool> enabled_{false};

@@ -480,11 +480,11 @@ void Server::UpdateDiskError() {
   disk_error_.store(rdb || aof_->failing(), std::memory_order_relaxed);
 }
 
-bool Server::AwaitPersistence(Connection& c) {
+bool Server::AwaitPersistence(Connection& c, uint64_t acked) {
   uint64_t ticket = c.aof_ticket;
   c.aof_ticket = 0;
   if (ticket == 0) return true;
-  if (aof_->Wait(ticket)) {
+  if (ticket <= acked || aof_->Wait(ticket)) {
     c.unacked.clear();
     return true;
   }

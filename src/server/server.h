@@ -196,7 +196,8 @@ class Server final : public cmd::ServerApi {
 
   // Before the replies of c's writes go out: waits until the AOF acknowledges them
   // (c.aof_ticket); if it cannot, each such reply becomes a MISCONF error. Returns false then.
-  bool AwaitPersistence(Connection& c);
+  // Tickets up to `acked` are known to be acknowledged (the caller waited for them).
+  bool AwaitPersistence(Connection& c, uint64_t acked = 0);
   // BGSAVE: a background snapshot of the whole keyspace at this moment, written to
   // dbfilename by a thread (no fork); the cron collects it (ReapBackgroundSave). "" when
   // started (or, with schedule, *scheduled when one was already running), else the error.

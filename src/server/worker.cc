@@ -283,31 +283,32 @@ void Worker::CompleteAofWaits() {
           poller_.Modify(c.fd, net::Poller::kRead, c.id);
         }
       }
-      durable_groups_.push_back(std::move(ids));
+      durable_groups_.push_back({max_ticket, std::move(ids)});
       continue;
     }
-    SendAcknowledged(ids);  // the iteration's one write (everysec, no) is done
+    SendAcknowledged(ids, max_ticket);  // the iteration's one write (everysec, no) is done
   }
 }
 
 void Worker::CompleteDurableGroups() {
   const uint64_t fired = ack_signal_->fired.load(std::memory_order_acquire);
   while (durable_done_ < fired && !durable_groups_.empty()) {
-    std::vector<uint64_t> ids = std::move(durable_groups_.front());
+    DurableGroup g = std::move(durable_groups_.front());
     durable_groups_.pop_front();
     ++durable_done_;
-    SendAcknowledged(ids);
+    SendAcknowledged(g.ids, g.ticket);
   }
 }
 
-void Worker::SendAcknowledged(const std::vector<uint64_t>& ids) {
+void Worker::SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t ticket) {
+  const uint64_t acked = ticket != 0 && server_->aof().Wait(ticket) ? ticket : 0;
   for (uint64_t id : ids) {
     auto it = conns_.find(id);
     if (it == conns_.end()) continue;
     Connection& c = *it->second;
     c.aof_waiting = false;
     c.awaiting_fsync = false;
-    server_->AwaitPersistence(c);  // returns at once now, or rewrites unacknowledged replies
+    server_->AwaitPersistence(c, acked);  // or rewrites unacknowledged replies (MISCONF)
     FlushOrDefer(c, /*now=*/true);
   }
 }

@@ -90,8 +90,9 @@ class Worker {
   // One AOF wait (write, or fsync under always) for every write the iteration ran, then the
   // queued connections get their replies (MISCONF errors for writes that were not persisted).
   void CompleteAofWaits();
-  // Sends the replies of connections whose writes are now acknowledged (or failed).
-  void SendAcknowledged(const std::vector<uint64_t>& ids);
+  // Sends the replies of connections whose writes are now acknowledged (or failed): one look
+  // at the AOF for the group's ticket, which covers every write of its connections.
+  void SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t ticket);
   // Sends the replies of the groups whose fsync has ended (appendfsync always).
   void CompleteDurableGroups();
   void Close(Connection& c);
@@ -126,7 +127,11 @@ class Worker {
     void Fire();
   };
   std::shared_ptr<AckSignal> ack_signal_;
-  std::deque<std::vector<uint64_t>> durable_groups_;
+  struct DurableGroup {
+    uint64_t ticket;
+    std::vector<uint64_t> ids;
+  };
+  std::deque<DurableGroup> durable_groups_;
   uint64_t durable_done_ = 0;  // groups completed; the signal fired ack_signal_->fired times
   std::unique_ptr<char[]> rbuf_;
   std::thread thread_;

@@ -139,15 +139,17 @@ class Database {
     return hooks_ != nullptr && hooks_->expiry_paused.load(std::memory_order_relaxed);
   }
   int index() const { return index_; }
+  // The snapshot in progress, if any (see WriteBarrier).
+  WriteBarrier* barrier() const {
+    return hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
+  }
   // Call with p's lock held before modifying p (see WriteBarrier).
   void BeforeWrite(Partition& p) {
-    WriteBarrier* b = hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
-    if (b != nullptr) b->BeforeWrite(p);
+    if (WriteBarrier* b = barrier()) b->BeforeWrite(p);
   }
   // Call with key's partition locked before modifying key (and nothing else of it).
   void BeforeWriteKey(std::string_view key) {
-    WriteBarrier* b = hooks_ ? hooks_->barrier.load(std::memory_order_acquire) : nullptr;
-    if (b != nullptr) b->BeforeWriteKey(PartitionFor(key), key);
+    if (WriteBarrier* b = barrier()) b->BeforeWriteKey(PartitionFor(key), key);
   }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
 

@@ -83,3 +83,23 @@ def oracle():
     yield start
     for p in started:
         p.kill()
+
+
+def snapshot_of(make_client, dbs=range(16)):
+    """{db: {key: (value, pexpiretime)}} read back from a server; make_client(db) gives a
+    redis-py client on that database (RedisOracle.client, or db_clients(an Ember server))."""
+    out = {}
+    for db in dbs:
+        c = make_client(db)
+        keys = {}
+        for k in c.scan_iter(count=1000):
+            keys[k] = (c.get(k), c.execute_command("PEXPIRETIME", k))
+        if keys:
+            out[db] = keys
+    return out
+
+
+def db_clients(srv):
+    """make_client for snapshot_of on a conftest ServerProcess."""
+    return lambda db: srv.client(db=db)
+

@@ -22,7 +22,8 @@ import redis
 from conftest import free_port, run_server_cmd, server_base_args
 from helpers import wait_until
 
-from oracle import HAVE_REDIS, RedisOracle, oracle  # noqa: F401 (fixture)
+from oracle import (HAVE_REDIS, RedisOracle, db_clients, oracle,  # noqa: F401 (fixture)
+                    snapshot_of)
 
 AOF_DIR = "appendonlydir"
 
@@ -103,19 +104,6 @@ def resp_encode(*args):
     return b"".join(out)
 
 
-def snapshot(make_client, dbs=range(16)):
-    """{db: {key: (value, pexpiretime)}}."""
-    out = {}
-    for db in dbs:
-        c = make_client(db)
-        keys = {}
-        for k in c.scan_iter(count=1000):
-            keys[k] = (c.get(k), c.execute_command("PEXPIRETIME", k))
-        if keys:
-            out[db] = keys
-    return out
-
-
 def assert_same_data(got, want):
     assert sorted(got) == sorted(want), "databases differ: %s vs %s" % (sorted(got), sorted(want))
     for db in want:
@@ -147,10 +135,6 @@ def start(server, args, d):
     wait_until(loaded, timeout=20, msg="the data set to be loaded")
     c.close()
     return srv
-
-
-def ember_clients(srv):
-    return lambda db: srv.client(db=db)
 
 
 # ---------------------------------------------------------------- the data set
@@ -268,7 +252,7 @@ def test_redis_written_aof_loads_in_ember(tmp_path, server, oracle, preamble, re
     if rewrite:
         bgrewriteaof(rs.client(), 1)
         write_phase2(rs.client)
-    want = snapshot(rs.client)
+    want = snapshot_of(rs.client)
     assert rs.stop() == 0, rs.log()
     assert b"exp:quiet" not in want[0] and want[0][b"exp:incr"] == (b"1", -1)
 
@@ -281,13 +265,13 @@ def test_redis_written_aof_loads_in_ember(tmp_path, server, oracle, preamble, re
     edir = mkdir(tmp_path, "ember")
     shutil.copytree(os.path.join(rdir, AOF_DIR), os.path.join(edir, AOF_DIR))
     es = start(server, ["--appendonly", "yes", "--save", ""], edir)
-    assert_same_data(snapshot(ember_clients(es)), want)
+    assert_same_data(snapshot_of(db_clients(es)), want)
     # the directory is Ember's now: it keeps appending to it and reloads it
     es.client().set("ember-after", "1")
     assert es.stop() == 0, es.log()
     es2 = start(server, ["--appendonly", "yes", "--save", ""], edir)
     want[0][b"ember-after"] = (b"1", -1)
-    assert_same_data(snapshot(ember_clients(es2)), want)
+    assert_same_data(snapshot_of(db_clients(es2)), want)
 
 
 # ------------------------------------------------------------- 2. Ember -> Redis
@@ -301,12 +285,12 @@ def test_ember_written_aof_loads_in_redis(tmp_path, server, oracle, preamble, re
     edir = mkdir(tmp_path, "ember")
     es = server.start(["--appendonly", "yes", "--aof-use-rdb-preamble", preamble,
                        "--appendfsync", "always", "--save", ""], tmpdir=edir)
-    mk = ember_clients(es)
+    mk = db_clients(es)
     write_phase1(mk)
     if rewrite:
         bgrewriteaof(es.client(), 1)
         write_phase2(mk)
-    want = snapshot(mk)
+    want = snapshot_of(mk)
     assert es.stop() == 0, es.log()
 
     aofdir = os.path.join(edir, AOF_DIR)
@@ -322,7 +306,7 @@ def test_ember_written_aof_loads_in_redis(tmp_path, server, oracle, preamble, re
     rdir = mkdir(tmp_path, "redis")
     shutil.copytree(aofdir, os.path.join(rdir, AOF_DIR))
     rs = oracle(rdir, ["--appendonly", "yes"])
-    assert_same_data(snapshot(rs.client), want)
+    assert_same_data(snapshot_of(rs.client), want)
     log = rs.log()
     assert "Truncat" not in log and "Bad file format" not in log, log
 
@@ -497,7 +481,7 @@ def test_dump_rdb_without_aof_becomes_the_base(tmp_path, server, oracle):
     rdir = mkdir(tmp_path, "redis")
     rs = oracle(rdir)
     write_phase1(rs.client)
-    want = snapshot(rs.client)
+    want = snapshot_of(rs.client)
     assert rs.client().save()
     rs.kill()
     d = mkdir(tmp_path, "ember")
@@ -507,7 +491,7 @@ def test_dump_rdb_without_aof_becomes_the_base(tmp_path, server, oracle):
     s = start(server, args, d)
     c = s.client()
     assert c.config_get("appendonly") == {"appendonly": "yes"}
-    assert_same_data(snapshot(ember_clients(s)), want)
+    assert_same_data(snapshot_of(db_clients(s)), want)
     wait_until(lambda: info(c).get("aof_rewrite_in_progress") == "0", timeout=20,
                msg="the first base to be written")
     aofdir = os.path.join(d, AOF_DIR)
@@ -521,7 +505,7 @@ def test_dump_rdb_without_aof_becomes_the_base(tmp_path, server, oracle):
     s.kill()
     os.unlink(os.path.join(d, "dump.rdb"))  # the data must come from the AOF now
     s2 = start(server, args, d)
-    assert_same_data(snapshot(ember_clients(s2)), want)
+    assert_same_data(snapshot_of(db_clients(s2)), want)
 
 
 # ---------------------------------------------------- 6. BGREWRITEAOF under load
@@ -552,6 +536,16 @@ class CounterWriter(threading.Thread):
                 self.ops = i
         except Exception as e:  # reported by the test
             self.error = e
+
+    def check_after_restart(self, c, other_keys):
+        """Every acknowledged INCR and SET is in the restarted server c, nothing else but
+        other_keys keys."""
+        for k, n in self.incrs.items():
+            assert c.get(k) == b"%d" % n, "%s: %r after restart, %d INCRs acknowledged" % (
+                k, c.get(k), n)
+        for k, v in self.sets.items():
+            assert c.get(k) == v, k
+        assert c.dbsize() == other_keys + len(self.incrs) + len(self.sets)
 
     def finish(self):
         self.stop_ev.set()
@@ -594,13 +588,7 @@ def test_bgrewriteaof_under_load_keeps_every_write_once(tmp_path, server):
     assert w.ops > 100
     s.kill()
     s2 = start(server, args, d)
-    c = s2.client()
-    for k, n in w.incrs.items():
-        assert c.get(k) == b"%d" % n, "%s: %r after restart, %d INCRs acknowledged" % (
-            k, c.get(k), n)
-    for k, v in w.sets.items():
-        assert c.get(k) == v, k
-    assert c.dbsize() == 50000 + len(w.incrs) + len(w.sets)
+    w.check_after_restart(s2.client(), other_keys=50000)
 
 
 @pytest.mark.timeout(60)
@@ -780,13 +768,7 @@ def test_config_set_appendonly_yes_under_load_keeps_every_write_once(tmp_path, s
         w.finish()
     s.kill()
     s2 = start(server, ["--appendonly", "yes", "--save", ""], d)
-    c = s2.client()
-    for k, n in w.incrs.items():
-        assert c.get(k) == b"%d" % n, "%s: %r after restart, %d INCRs acknowledged" % (
-            k, c.get(k), n)
-    for k, v in w.sets.items():
-        assert c.get(k) == v, k
-    assert c.dbsize() == 50000 + len(w.incrs) + len(w.sets)
+    w.check_after_restart(s2.client(), other_keys=50000)
 
 
 # ------------------------------------------------------------- 10. INFO persistence

@@ -19,7 +19,7 @@ from conftest import free_port, run_server_cmd
 
 pytestmark = pytest.mark.ember_only
 
-from oracle import oracle  # noqa: F401 (fixture)
+from oracle import db_clients, oracle, snapshot_of  # noqa: F401 (fixture)
 
 
 def rdb_start(server, args=None, **kw):
@@ -63,23 +63,6 @@ def populate(make_client, data):
                 c.set(k, v, px=ttl)
 
 
-def snapshot_of(make_client, dbs=range(16)):
-    """{db: {key: (value, pexpiretime)}} read back from a server."""
-    out = {}
-    for db in dbs:
-        c = make_client(db)
-        keys = {}
-        for k in c.scan_iter(count=1000):
-            keys[k] = (c.get(k), c.execute_command("PEXPIRETIME", k))
-        if keys:
-            out[db] = keys
-    return out
-
-
-def ember_client_factory(srv):
-    return lambda db: srv.client(db=db)
-
-
 def test_redis_dump_loads_in_ember(tmp_path, oracle, server):
     rdir = tmp_path / "redis"
     rdir.mkdir()
@@ -93,7 +76,7 @@ def test_redis_dump_loads_in_ember(tmp_path, oracle, server):
     edir.mkdir()
     shutil.copy(rdir / "dump.rdb", edir / "dump.rdb")
     srv = rdb_start(server, tmpdir=str(edir))
-    got = snapshot_of(ember_client_factory(srv))
+    got = snapshot_of(db_clients(srv))
     assert got == expected
     # Integers are int-encoded again, long strings raw, as Redis would have them.
     c = srv.client()
@@ -107,11 +90,11 @@ def test_ember_dump_loads_in_redis(tmp_path, oracle, server):
     edir.mkdir()
     srv = rdb_start(server, tmpdir=str(edir))
     data = dataset()
-    populate(ember_client_factory(srv), data)
+    populate(db_clients(srv), data)
     c = srv.client()
     c.incr(b"counter")
     c.append(b"appended", b"x" * 30)
-    expected = snapshot_of(ember_client_factory(srv))
+    expected = snapshot_of(db_clients(srv))
     assert c.save()
     rdir = tmp_path / "redis"
     rdir.mkdir()
@@ -126,8 +109,8 @@ def test_ember_save_restart_roundtrip(tmp_path, server, compression):
     d = str(tmp_path)
     srv = rdb_start(server, ["--rdbcompression", compression], tmpdir=d)
     data = dataset()
-    populate(ember_client_factory(srv), data)
-    expected = snapshot_of(ember_client_factory(srv))
+    populate(db_clients(srv), data)
+    expected = snapshot_of(db_clients(srv))
     c = srv.client()
     before = c.lastsave()
     info = c.info("persistence")
@@ -141,7 +124,7 @@ def test_ember_save_restart_roundtrip(tmp_path, server, compression):
     assert not [f for f in os.listdir(d) if f.startswith("temp-")]
     assert srv.stop() == 0
     srv2 = rdb_start(server, tmpdir=d)
-    assert snapshot_of(ember_client_factory(srv2)) == expected
+    assert snapshot_of(db_clients(srv2)) == expected
 
 
 def test_shutdown_save_and_sigterm_with_save_points(tmp_path, server):
@@ -235,8 +218,8 @@ def test_bgsave_writes_a_snapshot(tmp_path, server, oracle):
     d.mkdir()
     srv = rdb_start(server, tmpdir=str(d))
     data = dataset()
-    populate(ember_client_factory(srv), data)
-    expected = snapshot_of(ember_client_factory(srv))
+    populate(db_clients(srv), data)
+    expected = snapshot_of(db_clients(srv))
     c = srv.client()
     assert srv.conn().call("BGSAVE") == b"Background saving started"
     # Writes after the fork are not in the file.
