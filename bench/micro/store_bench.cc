@@ -33,7 +33,10 @@ void Fill(Database& db, const std::vector<std::string>& keys) {
   }
 }
 
-void BM_Get(benchmark::State& state) {
+// One keyspace operation per iteration on a database of state.range(0) keys, with the key's
+// partition locked as a command would.
+template <typename Op>
+void RunKeyOp(benchmark::State& state, Op op) {
   auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
   Database db;
   Fill(db, keys);
@@ -43,40 +46,29 @@ void BM_Get(benchmark::State& state) {
     LockSet locks;
     locks.AddKey(db, k);
     locks.Lock();
-    benchmark::DoNotOptimize(db.Find(k, 0));
+    op(db, k);
   }
+}
+
+void BM_Get(benchmark::State& state) {
+  RunKeyOp(state,
+           [](Database& db, const std::string& k) { benchmark::DoNotOptimize(db.Find(k, 0)); });
 }
 BENCHMARK(BM_Get)->Arg(1000)->Arg(1000000);
 
 void BM_SetOverwrite(benchmark::State& state) {
-  auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
-  Database db;
-  Fill(db, keys);
-  size_t i = 0;
-  for (auto _ : state) {
-    const std::string& k = keys[i++ % keys.size()];
-    LockSet locks;
-    locks.AddKey(db, k);
-    locks.Lock();
+  RunKeyOp(state, [](Database& db, const std::string& k) {
     Entry* e = NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw);
     db.Replace(db.FindLink(k, 0), e);
-  }
+  });
 }
 BENCHMARK(BM_SetOverwrite)->Arg(1000)->Arg(1000000);
 
 void BM_DelInsert(benchmark::State& state) {
-  auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
-  Database db;
-  Fill(db, keys);
-  size_t i = 0;
-  for (auto _ : state) {
-    const std::string& k = keys[i++ % keys.size()];
-    LockSet locks;
-    locks.AddKey(db, k);
-    locks.Lock();
+  RunKeyOp(state, [](Database& db, const std::string& k) {
     db.Delete(k, 0);
     db.Insert(NewStringEntry(EntryInit{k}, kValue, Encoding::kRaw));
-  }
+  });
 }
 BENCHMARK(BM_DelInsert)->Arg(1000)->Arg(1000000);
 
