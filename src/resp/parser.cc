@@ -216,6 +216,24 @@ ParseStatus RequestParser::ParseInline(std::string_view data) {
   return ParseStatus::kOk;
 }
 
+size_t PeekRequest(std::string_view data, std::string_view* args, size_t max, size_t* argc) {
+  if (data.empty() || data[0] != '*') return 0;
+  const char* p = data.data() + 1;
+  const char* end = data.data() + data.size();
+  int64_t n;
+  if (!ReadHeaderNumber(p, end, &n) || n <= 0) return 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (p >= end || *p != '$') return 0;
+    ++p;
+    int64_t len;
+    if (!ReadHeaderNumber(p, end, &len) || end - p < len + 2) return 0;
+    if (static_cast<uint64_t>(i) < max) args[i] = std::string_view(p, static_cast<size_t>(len));
+    p += len + 2;
+  }
+  *argc = static_cast<size_t>(n);
+  return static_cast<size_t>(p - data.data());
+}
+
 bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
   out->clear();
   size_t i = 0;

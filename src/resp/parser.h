@@ -73,6 +73,13 @@ class RequestParser {
   std::string error_;
 };
 
+// Look-ahead for pipelined requests (cache prefetching): if `data` starts with a complete
+// multibulk request in canonical form, stores views of its first `max` arguments in args,
+// its argument count in *argc (which may exceed max) and returns its length in bytes;
+// otherwise returns 0. Stateless and without error messages: RequestParser alone decides what
+// the bytes mean.
+size_t PeekRequest(std::string_view data, std::string_view* args, size_t max, size_t* argc);
+
 // Splits an inline command line into arguments with redis-cli's quoting rules
 // ("..." with \n \r \t \b \a \\ \" \xHH escapes, '...' with \'). Returns false on
 // unbalanced quotes. Shared by the server's inline parser and the CLI.

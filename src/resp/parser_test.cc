@@ -138,5 +138,34 @@ TEST(SplitInlineArgs, Quoting) {
   EXPECT_EQ(out, (std::vector<std::string>{"a", "b"}));
 }
 
+// The look-ahead agrees with the parser on complete canonical requests and gives up (0) on
+// everything else, without consuming anything.
+TEST(PeekRequestTest, SplitsCompleteRequestsAndGivesUpOnTheRest) {
+  std::string_view args[4];
+  size_t argc = 0;
+  const std::string set = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+  const std::string two = set + "*1\r\n$4\r\nPING\r\n";  // args view it
+  EXPECT_EQ(PeekRequest(two, args, 4, &argc), set.size());
+  EXPECT_EQ(argc, 3u);
+  EXPECT_EQ(args[0], "SET");
+  EXPECT_EQ(args[1], "key");
+  EXPECT_EQ(args[2], "value");
+
+  // More arguments than room: the count is whole, the first `max` are stored.
+  const std::string mset = "*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n";
+  EXPECT_EQ(PeekRequest(mset, args, 2, &argc), mset.size());
+  EXPECT_EQ(argc, 5u);
+  EXPECT_EQ(args[1], "a");
+
+  for (size_t cut = 0; cut < set.size(); ++cut)  // every incomplete prefix
+    EXPECT_EQ(PeekRequest(set.substr(0, cut), args, 4, &argc), 0u) << cut;
+  EXPECT_EQ(PeekRequest("PING\r\n", args, 4, &argc), 0u);         // inline
+  EXPECT_EQ(PeekRequest("*0\r\n", args, 4, &argc), 0u);           // empty
+  EXPECT_EQ(PeekRequest("*-1\r\n", args, 4, &argc), 0u);          // null
+  EXPECT_EQ(PeekRequest("*1\r\n+PING\r\n", args, 4, &argc), 0u);  // not a bulk
+  EXPECT_EQ(PeekRequest("*1\r\n$-1\r\n", args, 4, &argc), 0u);
+  EXPECT_EQ(PeekRequest("*1\r\n$04\r\nPING\r\n", args, 4, &argc), 0u);  // not canonical
+}
+
 }  // namespace
 }  // namespace ember::resp

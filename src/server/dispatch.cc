@@ -101,7 +101,7 @@ const cmd::CommandSpec* CommandLookup::Find(std::string_view name) const {
   }
 }
 
-void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
+void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w, DispatchClock* clock) {
   size_t reply_start = c.out.size();
   bool aof_reply = false;  // this reply waits for the AOF
   // CLIENT REPLY SKIP armed kSkipNext during the previous command: this one is skipped.
@@ -135,7 +135,10 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       ctx.db_index = db;
       ctx.db = &keyspace_->db(db);
       ctx.reply = &c.writer;
-      ctx.now_ms = clock_->NowMs();
+      const int64_t t0 = clock != nullptr && clock->mono_us != 0 ? clock->mono_us : MonotonicUs();
+      ctx.now_ms = clock != nullptr && clock->wall_minus_mono_us != 0
+                       ? (t0 + clock->wall_minus_mono_us) / 1000
+                       : clock_->NowMs();
       ctx.spec = spec;
       ctx.server = this;
       ctx.counters = &w.counters;
@@ -144,9 +147,10 @@ void Server::Dispatch(Connection& c, cmd::ArgList args, Worker& w) {
       // Always set: whether the AOF is on is decided under the command's partition locks
       // (AofService::Log), so a command cannot slip between turning it on and the snapshot.
       ctx.log = aof_.get();
-      int64_t t0 = MonotonicUs();
       cmd::RunLocked(*spec, args, ctx);
-      int64_t dur = MonotonicUs() - t0;
+      const int64_t t1 = MonotonicUs();
+      if (clock != nullptr) clock->mono_us = t1;
+      const int64_t dur = t1 - t0;
       if (ctx.log_failed) {
         // The AOF refused the write: it happened in memory (the next rewrite persists it)
         // but must not be acknowledged.

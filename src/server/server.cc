@@ -19,7 +19,10 @@
 namespace ember::server {
 
 Server::Server(std::unique_ptr<Config> config, const Clock* clock)
-    : config_(std::move(config)), clock_(clock), rng_(std::random_device{}()) {
+    : config_(std::move(config)),
+      clock_(clock),
+      system_clock_(dynamic_cast<const SystemClock*>(clock) != nullptr),
+      rng_(std::random_device{}()) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_->databases.load()));
   RegisterAllCommands(table_);
   start_us_ = clock_->NowUs();

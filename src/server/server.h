@@ -98,8 +98,19 @@ class Server final : public cmd::ServerApi {
   void RequestShutdown();
   bool shutting_down() const { return shutdown_.load(); }
 
+  // Clock readings shared by the requests of one read (a pipeline), so that each command
+  // reads the clock once instead of three times (its start, its end, the wall clock).
+  struct DispatchClock {
+    int64_t mono_us = 0;  // when the previous command ended (MonotonicUs), 0: not yet
+    // Wall-clock minus monotonic microseconds, measured by the worker once per event-loop
+    // pass; 0 when unknown (the command reads the wall clock).
+    int64_t wall_minus_mono_us = 0;
+  };
   // Executes one request for a connection; appends the reply to c.out.
-  void Dispatch(Connection& c, cmd::ArgList args, Worker& w);
+  void Dispatch(Connection& c, cmd::ArgList args, Worker& w, DispatchClock* clock = nullptr);
+  // Whether the wall clock is SystemClock, so that it can be derived from the monotonic one
+  // (tests inject a manual clock, which must be read).
+  bool system_clock() const { return system_clock_; }
 
   // cmd::ServerApi
   int64_t proto_max_bulk_len() const override { return config_->proto_max_bulk_len.load(); }
@@ -253,6 +264,7 @@ class Server final : public cmd::ServerApi {
 
   std::unique_ptr<Config> config_;
   const Clock* clock_;
+  bool system_clock_ = false;
   std::unique_ptr<Keyspace> keyspace_;
   cmd::CommandTable table_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/clock.h"
 #include "server/aof.h"
 #include "server/log.h"
 
@@ -106,8 +107,11 @@ void Worker::Loop() {
   net::Poller::Event events[256];
   while (!stop_.load(std::memory_order_relaxed)) {
     int n = poller_.Wait(events, 256, 100);
-    // One clock read per iteration serves the idle timestamps and the cron check.
-    loop_now_ms_ = server_->clock().NowMs();
+    // One clock read per iteration serves the idle timestamps and the cron check; with a
+    // second, the commands derive the wall clock from their monotonic readings.
+    const int64_t now_us = server_->clock().NowUs();
+    loop_now_ms_ = now_us / 1000;
+    if (server_->system_clock()) wall_minus_mono_us_ = now_us - MonotonicUs();
     for (int i = 0; i < n; ++i) {
       uint64_t t = events[i].token;
       if (t == kWakerToken) {
@@ -321,7 +325,10 @@ void Worker::AckSignal::Fire() {
 
 void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
   std::string_view data = from_scratch ? std::string_view(rbuf_.get(), n) : std::string_view(c.in);
+  if (c.authenticated && !c.parser.InProgress())
+    prefetcher_.Start(server_->keyspace().db(c.db.load(std::memory_order_relaxed)), lookup_, data);
   size_t off = 0;
+  Server::DispatchClock clock{0, wall_minus_mono_us_};
   while (off < data.size() && !c.close_after_reply) {
     // Backpressure: a client that does not read its replies stops being served; so does one
     // whose replies wait for an fsync (resumed by FlushOrDefer once they are sent).
@@ -342,10 +349,12 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
     const auto& args = c.parser.args();
     off += c.parser.consumed();
     if (!args.empty()) {
-      server_->Dispatch(c, cmd::ArgList(args.data(), args.size()), *this);
+      prefetcher_.Advance();
+      server_->Dispatch(c, cmd::ArgList(args.data(), args.size()), *this, &clock);
       if (c.kill_requested.load(std::memory_order_relaxed)) c.close_after_reply = true;
     }
   }
+  prefetcher_.Clear();  // its keys view `data`
   if (from_scratch) {
     if (off < data.size()) c.in.assign(data.data() + off, data.size() - off);
   } else if (off > 0) {

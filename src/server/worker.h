@@ -17,6 +17,7 @@
 #include "net/socket.h"
 #include "net/udp.h"
 #include "server/connection.h"
+#include "server/key_prefetcher.h"
 #include "server/server.h"
 
 namespace ember::server {
@@ -106,6 +107,7 @@ class Worker {
   Server* server_;
   int index_;
   CommandLookup lookup_;
+  KeyPrefetcher prefetcher_;  // for the requests of the read being processed
   net::Poller poller_;
   net::Waker waker_;
   std::shared_ptr<ListenerSet> listeners_;
@@ -114,6 +116,7 @@ class Worker {
   // Connection::closed instead of looking the id up again.
   std::vector<std::unique_ptr<Connection>> closed_;
   int64_t loop_now_ms_ = 0;            // the clock when this iteration's events arrived
+  int64_t wall_minus_mono_us_ = 0;     // see Server::DispatchClock (0 outside Loop)
   std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
   // appendfsync always: the loop does not block while an fsync runs. Each group is the
   // connections of one iteration, waiting for one ticket; the AOF's background thread fires

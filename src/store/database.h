@@ -39,7 +39,8 @@ class PartitionCount {
 
 class Database;
 
-struct Partition {
+// One cache line holds the lock and the table's header (what a lookup touches first).
+struct alignas(64) Partition {
   std::mutex mu;
   KeyTable table;
   PartitionCount volatile_keys;  // entries with an expire time
@@ -152,6 +153,27 @@ class Database {
     if (WriteBarrier* b = barrier()) b->BeforeWriteKey(PartitionFor(key), key);
   }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
+
+  // Cache hints for a key (by HashKey) that a command will look up soon, in passes over a
+  // batch of keys so that their misses overlap (each pass needs what the previous one
+  // loaded): PrefetchPartition starts loading the partition's lock and table header,
+  // PrefetchSlot (no lock needed) the key's bucket slot, PrefetchHead the chain's first
+  // entry, PrefetchNext the second when the first holds another key (these two are skipped
+  // when another thread holds the partition's lock).
+  void PrefetchPartition(uint64_t hash) const { __builtin_prefetch(&parts_[PartitionIndex(hash)]); }
+  void PrefetchSlot(uint64_t hash) const { parts_[PartitionIndex(hash)].table.PrefetchSlot(hash); }
+  void PrefetchHead(uint64_t hash) {
+    Partition& p = parts_[PartitionIndex(hash)];
+    if (!p.mu.try_lock()) return;
+    p.table.PrefetchHead(hash);
+    p.mu.unlock();
+  }
+  void PrefetchNext(std::string_view key, uint64_t hash) {
+    Partition& p = parts_[PartitionIndex(hash)];
+    if (!p.mu.try_lock()) return;
+    p.table.PrefetchNext(key, hash);
+    p.mu.unlock();
+  }
 
   // ---- Per-key operations: the key's partition lock must be held. ----
 

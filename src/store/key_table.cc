@@ -11,16 +11,17 @@ namespace ember {
 KeyTable::~KeyTable() { Clear(); }
 
 KeyTable::KeyTable(KeyTable&& o) noexcept
-    : buckets_(std::exchange(o.buckets_, nullptr)),
-      mask_(std::exchange(o.mask_, 0)),
+    : buckets_(o.buckets_.exchange(nullptr, std::memory_order_relaxed)),
+      mask_(o.mask_.exchange(0, std::memory_order_relaxed)),
       size_(std::exchange(o.size_, 0)),
       grow_jitter_(o.grow_jitter_) {}
 
 KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
   if (this != &o) {
     Clear();
-    buckets_ = std::exchange(o.buckets_, nullptr);
-    mask_ = std::exchange(o.mask_, 0);
+    buckets_.store(o.buckets_.exchange(nullptr, std::memory_order_relaxed),
+                   std::memory_order_relaxed);
+    mask_.store(o.mask_.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
     size_ = std::exchange(o.size_, 0);
     grow_jitter_ = o.grow_jitter_;
   }
@@ -28,8 +29,9 @@ KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
 }
 
 Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
-  if (buckets_ == nullptr) return nullptr;
-  Entry** link = &buckets_[hash & mask_];
+  Entry** b = slots();
+  if (b == nullptr) return nullptr;
+  Entry** link = &b[hash & mask()];
   while (*link != nullptr) {
     std::string_view k = (*link)->key();
     if (k.size() == key.size() && memcmp(k.data(), key.data(), key.size()) == 0) return link;
@@ -39,12 +41,13 @@ Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
 }
 
 void KeyTable::Insert(Entry* e, uint64_t hash) {
-  if (buckets_ == nullptr) {
+  const size_t n = mask() + 1;
+  if (slots() == nullptr) {
     Resize(4);
-  } else if (size_ >= mask_ + 1 + (((mask_ + 1) * grow_jitter_) >> 9)) {
-    Resize((mask_ + 1) * 2);
+  } else if (size_ >= n + ((n * grow_jitter_) >> 9)) {
+    Resize(n * 2);
   }
-  Entry** b = &buckets_[hash & mask_];
+  Entry** b = &slots()[hash & mask()];
   e->next = *b;
   *b = e;
   ++size_;
@@ -63,16 +66,17 @@ void KeyTable::MaybeShrink() {
   // Halve below 1/8 fill so a table that was large does not keep its memory forever; one
   // halving per removal keeps each step cheap, and the gap between the grow (fill 1) and
   // shrink (fill 1/8) thresholds prevents thrashing.
-  if (mask_ + 1 > kMinShrinkBuckets && size_ * 8 < mask_ + 1) Resize((mask_ + 1) / 2);
+  const size_t n = mask() + 1;
+  if (n > kMinShrinkBuckets && size_ * 8 < n) Resize(n / 2);
 }
 
 void KeyTable::Resize(size_t n) {
   Entry** nb = static_cast<Entry**>(calloc(n, sizeof(Entry*)));
   if (nb == nullptr) throw std::bad_alloc();
   size_t nmask = n - 1;
-  if (buckets_ != nullptr) {
-    for (size_t i = 0; i <= mask_; ++i) {
-      Entry* e = buckets_[i];
+  if (Entry** old = slots(); old != nullptr) {
+    for (size_t i = 0, m = mask(); i <= m; ++i) {
+      Entry* e = old[i];
       while (e != nullptr) {
         Entry* next = e->next;
         Entry** b = &nb[HashKey(e->key()) & nmask];
@@ -81,18 +85,19 @@ void KeyTable::Resize(size_t n) {
         e = next;
       }
     }
-    free(buckets_);
+    free(old);
   }
-  buckets_ = nb;
-  mask_ = nmask;
+  buckets_.store(nb, std::memory_order_relaxed);
+  mask_.store(nmask, std::memory_order_relaxed);
 }
 
 Entry* KeyTable::Random(uint64_t rnd) const {
   if (size_ == 0) return nullptr;
   // Probe random buckets until a non-empty one, then pick a random element of its chain.
   uint64_t x = rnd;
+  Entry** b = slots();
   while (true) {
-    Entry* e = buckets_[x & mask_];
+    Entry* e = b[x & mask()];
     if (e != nullptr) {
       size_t len = 0;
       for (Entry* p = e; p; p = p->next) ++len;
@@ -105,18 +110,19 @@ Entry* KeyTable::Random(uint64_t rnd) const {
 }
 
 void KeyTable::Clear() {
-  if (buckets_ == nullptr) return;
-  for (size_t i = 0; i <= mask_; ++i) {
-    Entry* e = buckets_[i];
+  Entry** b = slots();
+  if (b == nullptr) return;
+  for (size_t i = 0, m = mask(); i <= m; ++i) {
+    Entry* e = b[i];
     while (e != nullptr) {
       Entry* next = e->next;
       FreeEntry(e);
       e = next;
     }
   }
-  free(buckets_);
-  buckets_ = nullptr;
-  mask_ = 0;
+  free(b);
+  buckets_.store(nullptr, std::memory_order_relaxed);
+  mask_.store(0, std::memory_order_relaxed);
   size_ = 0;
 }
 

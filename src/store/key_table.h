@@ -10,6 +10,7 @@
 // or shrinks between calls. Not thread-safe: the owning partition's lock guards it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -47,8 +48,38 @@ class KeyTable {
   // The fill at which the table grows is 1 + j/512 (j = 0..255); kept when moved.
   void set_grow_jitter(uint8_t j) { grow_jitter_ = j; }
 
+  // Cache hints for a lookup of `hash` coming soon (Worker::PrefetchKeys), in two steps so
+  // that the misses of several keys overlap: first the bucket slot, then (once the slot is
+  // likely cached) the chain's first entry. PrefetchSlot needs no lock: it reads only the
+  // array pointer and mask (atomics for this reason) and a prefetch of a stale address is
+  // harmless. PrefetchHead reads the slot: the partition lock must be held.
+  void PrefetchSlot(uint64_t hash) const {
+    // Integer arithmetic: a mask read during a resize may not match the array.
+    auto b = reinterpret_cast<uintptr_t>(slots());
+    if (b != 0)
+      __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & mask()) * sizeof(Entry*)));
+  }
+  void PrefetchHead(uint64_t hash) const {
+    Entry** b = slots();
+    if (b == nullptr) return;
+    const char* e = reinterpret_cast<const char*>(b[hash & mask()]);
+    if (e == nullptr) return;
+    __builtin_prefetch(e);
+    __builtin_prefetch(e + 64);  // a short key and a value of up to ~80 bytes
+  }
+  // When the chain's first entry (loaded by now) holds another key, the second one; the
+  // partition lock must be held.
+  void PrefetchNext(std::string_view key, uint64_t hash) const {
+    Entry** b = slots();
+    if (b == nullptr) return;
+    const Entry* e = b[hash & mask()];
+    if (e == nullptr || e->next == nullptr || e->key() == key) return;
+    __builtin_prefetch(e->next);
+    __builtin_prefetch(reinterpret_cast<const char*>(e->next) + 64);
+  }
+
   size_t size() const { return size_; }
-  size_t bucket_count() const { return buckets_ ? mask_ + 1 : 0; }
+  size_t bucket_count() const { return slots() ? mask() + 1 : 0; }
   // Tables never shrink below this many buckets.
   static constexpr size_t kMinShrinkBuckets = 64;
 
@@ -74,8 +105,12 @@ class KeyTable {
   void MaybeShrink();
   static uint64_t NextCursor(uint64_t cursor, size_t mask);
 
-  Entry** buckets_ = nullptr;
-  size_t mask_ = 0;  // bucket_count - 1, 0 when no array
+  Entry** slots() const { return buckets_.load(std::memory_order_relaxed); }
+  size_t mask() const { return mask_.load(std::memory_order_relaxed); }
+
+  // Written only under the partition lock; atomic so PrefetchSlot may read them without it.
+  std::atomic<Entry**> buckets_{nullptr};
+  std::atomic<size_t> mask_{0};  // bucket_count - 1, 0 when no array
   size_t size_ = 0;
   uint8_t grow_jitter_ = 0;
 };
@@ -99,15 +134,17 @@ inline uint64_t KeyTable::NextCursor(uint64_t cursor, size_t mask) {
 
 template <typename Fn>
 uint64_t KeyTable::Scan(uint64_t cursor, Fn&& fn) const {
-  if (buckets_ == nullptr) return 0;
-  for (Entry* e = buckets_[cursor & mask_]; e != nullptr; e = e->next) fn(e);
-  return NextCursor(cursor, mask_);
+  Entry** b = slots();
+  if (b == nullptr) return 0;
+  for (Entry* e = b[cursor & mask()]; e != nullptr; e = e->next) fn(e);
+  return NextCursor(cursor, mask());
 }
 
 template <typename Fn>
 uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
-  if (buckets_ == nullptr) return 0;
-  Entry** link = &buckets_[cursor & mask_];
+  Entry** b = slots();
+  if (b == nullptr) return 0;
+  Entry** link = &b[cursor & mask()];
   while (*link != nullptr) {
     Entry* e = *link;
     Entry* next = e->next;
@@ -118,16 +155,17 @@ uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
       link = &e->next;
     }
   }
-  uint64_t c = NextCursor(cursor, mask_);
+  uint64_t c = NextCursor(cursor, mask());
   MaybeShrink();
   return c;
 }
 
 template <typename Fn>
 void KeyTable::ForEach(Fn&& fn) const {
-  if (buckets_ == nullptr) return;
-  for (size_t i = 0; i <= mask_; ++i)
-    for (const Entry* e = buckets_[i]; e != nullptr; e = e->next) fn(e);
+  Entry** b = slots();
+  if (b == nullptr) return;
+  for (size_t i = 0, m = mask(); i <= m; ++i)
+    for (const Entry* e = b[i]; e != nullptr; e = e->next) fn(e);
 }
 
 }  // namespace ember

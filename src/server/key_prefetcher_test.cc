@@ -1,0 +1,107 @@
+#include "server/key_prefetcher.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/server.h"
+#include "server/worker.h"
+#include "store/database.h"
+
+namespace ember::server {
+namespace {
+
+std::string Req(const std::vector<std::string>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return out;
+}
+
+class KeyPrefetcherTest : public ::testing::Test {
+ protected:
+  KeyPrefetcherTest() : lookup_(Table()) {}
+  static const cmd::CommandTable& Table() {
+    static cmd::CommandTable* table = [] {
+      auto* t = new cmd::CommandTable;
+      RegisterAllCommands(*t);
+      return t;
+    }();
+    return *table;
+  }
+  std::vector<std::string> KeysOf(const std::string& data) {
+    pf_.Start(db_, lookup_, data);
+    std::vector<std::string> keys(pf_.keys().begin(), pf_.keys().end());
+    pf_.Clear();
+    return keys;
+  }
+
+  Database db_;
+  CommandLookup lookup_;
+  KeyPrefetcher pf_;
+};
+
+TEST_F(KeyPrefetcherTest, TakesTheKeysOfCompleteRequestsByKeyPositions) {
+  std::string data = Req({"SET", "a", "1"}) + Req({"PING"}) + Req({"get", "b"}) +
+                     Req({"MSET", "c", "1", "d", "2"}) + Req({"CONFIG", "GET", "x"}) +
+                     Req({"NOSUCHCOMMAND", "y"}) + Req({"GET", "e"});
+  EXPECT_EQ(KeysOf(data), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  // A request still arriving ends the look-ahead.
+  std::string partial = Req({"GET", "f"});
+  EXPECT_EQ(KeysOf(Req({"GET", "a"}) + partial.substr(0, partial.size() - 3)),
+            std::vector<std::string>{"a"});
+}
+
+TEST_F(KeyPrefetcherTest, NothingForOneRequestOrInlineOrTooManyKeys) {
+  EXPECT_TRUE(KeysOf(Req({"GET", "a"})).empty());  // nothing to overlap
+  EXPECT_TRUE(KeysOf("GET a\r\nGET b\r\n").empty());
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += Req({"GET", "k" + std::to_string(i)});
+  auto keys = KeysOf(many);
+  ASSERT_EQ(keys.size(), KeyPrefetcher::kMaxKeys);
+  EXPECT_EQ(keys.front(), "k0");
+  EXPECT_EQ(keys.back(), "k" + std::to_string(KeyPrefetcher::kMaxKeys - 1));
+}
+
+// Hints leave the data alone, whatever the tables look like (empty, chained, one partition
+// locked by another thread), and never wait for a lock.
+TEST_F(KeyPrefetcherTest, HintsChangeNothingAndNeverBlock) {
+  std::string data;
+  for (int i = 0; i < 40; ++i) data += Req({"GET", "key:" + std::to_string(i)});
+  pf_.Start(db_, lookup_, data);  // empty database
+  for (size_t i = 0; i < pf_.keys().size(); ++i) pf_.Advance();
+  pf_.Clear();
+
+  for (int i = 0; i < 5000; ++i) {
+    std::string k = "key:" + std::to_string(i);
+    std::lock_guard lk(db_.PartitionFor(k).mu);
+    db_.Insert(NewStringEntry(EntryInit{k}, "v" + std::to_string(i), Encoding::kEmbStr));
+  }
+  Partition& held = db_.PartitionFor("key:3");
+  std::mutex ready_mu;
+  std::unique_lock ready(ready_mu);
+  std::thread other([&] {
+    std::lock_guard lk(held.mu);
+    std::lock_guard wait_for_test(ready_mu);  // released when the test is done
+  });
+  while (held.mu.try_lock()) held.mu.unlock();  // until the other thread has it
+  pf_.Start(db_, lookup_, data);
+  EXPECT_EQ(pf_.keys().size(), KeyPrefetcher::kMaxKeys);
+  for (size_t i = 0; i < 40; ++i) pf_.Advance();  // more calls than keys: harmless
+  pf_.Clear();
+  ready.unlock();
+  other.join();
+
+  for (int i = 0; i < 5000; ++i) {
+    std::string k = "key:" + std::to_string(i);
+    std::lock_guard lk(db_.PartitionFor(k).mu);
+    Entry* e = db_.Find(k, 0);
+    ASSERT_NE(e, nullptr) << k;
+    EXPECT_EQ(e->str_bytes(), "v" + std::to_string(i));
+  }
+}
+
+}  // namespace
+}  // namespace ember::server
