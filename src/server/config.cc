@@ -430,6 +430,9 @@ struct DirectiveBuilder {
       t.push_back(Int("threads", &c.threads, cores, 1, 1024, false,
                       "event-loop threads (Ember; default: the number of cores)"));
     }
+    t.push_back(Int("event-loop-poll-us", &c.event_loop_poll_us, 20, 0, 1000, true,
+                    "microseconds an event loop keeps polling for work before it sleeps, while "
+                    "work keeps arriving that soon (Ember; 0 = never poll)"));
     // UDP (Ember): see README.md, "UDP", for why it is off by default.
     t.push_back(Int("udp-port", &c.udp_port, 0, 0, 65535, false,
                     "UDP port for one-datagram requests on the bind addresses (0 = off; may "

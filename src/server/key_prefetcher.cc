@@ -13,10 +13,8 @@ void KeyPrefetcher::Start(Database& db, const CommandLookup& lookup, std::string
   constexpr size_t kMaxArgs = 16;
   std::string_view args[kMaxArgs];
   size_t argc = 0;
-  n_ = next_ = 0;
-  size_t len = resp::PeekRequest(data, args, kMaxArgs, &argc);
-  if (len == 0 || len == data.size()) return;  // one request: nothing to overlap
   Begin(db);
+  size_t len = resp::PeekRequest(data, args, kMaxArgs, &argc);
   for (size_t off = 0; len != 0 && n_ < kMaxKeys;) {
     if (const cmd::CommandSpec* spec = lookup.Find(args[0]))
       spec->ForEachKey(cmd::ArgList(args, std::min(argc, kMaxArgs)),

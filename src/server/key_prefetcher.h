@@ -3,7 +3,8 @@
 // At 1M keys and more, a lookup misses the cache twice or three times (the bucket slot, the
 // chain's first entry, sometimes its second), and a command waits for each miss in turn:
 // that was most of a pipelined GET's user time. When one read brings several requests, the
-// worker peeks at their keys before running them and starts the loads early, in stages that
+// worker, having parsed the first, peeks at the keys of the others and starts their loads
+// while the first runs (a lone request costs nothing), in stages that
 // each need what the previous one loaded: the partitions, bucket slots and chains' first
 // entries of all the keys (Start), then, two requests ahead of the one being run, a chain's
 // second entry when the first holds another key (Advance). Only hints: the
@@ -26,9 +27,9 @@ class CommandLookup;
 
 class KeyPrefetcher {
  public:
-  // Peeks at the requests at the start of `data`; when there are several, starts loading
-  // what their keys' lookups in `db` need first (Begin, Add, Launch). The keys must stay
-  // valid until Clear().
+  // Peeks at the requests at the start of `data` (those after the one about to run) and
+  // starts loading what their keys' lookups in `db` need first (Begin, Add, Launch). The
+  // keys must stay valid until Clear().
   void Start(Database& db, const CommandLookup& lookup, std::string_view data);
 
   // The same for keys given one by one, in the order they will be looked up.
@@ -39,8 +40,8 @@ class KeyPrefetcher {
   // False (and nothing done) once kMaxKeys keys were added.
   bool Add(std::string_view key);
   void Launch();
-  // Before each request of the read runs (the first included): the loads for the keys a
-  // little further on. Counts one key per request (the common pipeline of GETs or SETs);
+  // Before each of the requests given to Start runs: the loads for the keys a little
+  // further on. Counts one key per request (the common pipeline of GETs or SETs);
   // with more, these hints come late and do nothing.
   void Advance() {
     if (next_ < n_) AdvanceSlow();

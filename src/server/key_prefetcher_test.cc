@@ -54,9 +54,11 @@ TEST_F(KeyPrefetcherTest, TakesTheKeysOfCompleteRequestsByKeyPositions) {
             std::vector<std::string>{"a"});
 }
 
-TEST_F(KeyPrefetcherTest, NothingForOneRequestOrInlineOrTooManyKeys) {
-  EXPECT_TRUE(KeysOf(Req({"GET", "a"})).empty());  // nothing to overlap
+TEST_F(KeyPrefetcherTest, StopsAtInlineRequestsAndAfterMaxKeys) {
+  EXPECT_EQ(KeysOf(Req({"GET", "a"})), std::vector<std::string>{"a"});
   EXPECT_TRUE(KeysOf("GET a\r\nGET b\r\n").empty());
+  EXPECT_EQ(KeysOf(Req({"GET", "a"}) + "GET b\r\n" + Req({"GET", "c"})),
+            std::vector<std::string>{"a"});
   std::string many;
   for (int i = 0; i < 100; ++i) many += Req({"GET", "k" + std::to_string(i)});
   auto keys = KeysOf(many);

@@ -80,6 +80,13 @@ class Worker {
 
  private:
   void Loop();
+  // epoll_wait for the loop. A thread that sleeps as soon as it runs out of work is woken for
+  // every request at pipeline 1: the wake-up (an inter-processor interrupt, the scheduler)
+  // costs more CPU than the request, and most of it is paid by the client's send. So while
+  // work keeps arriving within event-loop-poll-us of the loop running dry, the loop polls
+  // for up to that long before sleeping; the first poll that finds nothing turns polling off
+  // until a sleep again ends that soon, so an idle or lightly loaded server never polls.
+  int WaitForEvents(net::Poller::Event* events, int max);
   void OnAccept(int lfd);
   void OnReadable(Connection& c);
   void ProcessInput(Connection& c, bool from_scratch, size_t n);
@@ -117,6 +124,7 @@ class Worker {
   std::vector<std::unique_ptr<Connection>> closed_;
   int64_t loop_now_ms_ = 0;            // the clock when this iteration's events arrived
   int64_t wall_minus_mono_us_ = 0;     // see Server::DispatchClock (0 outside Loop)
+  int64_t poll_us_ = 0;                // WaitForEvents' polling time, 0 = off
   std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
   // appendfsync always: the loop does not block while an fsync runs. Each group is the
   // connections of one iteration, waiting for one ticket; the AOF's background thread fires

@@ -552,3 +552,37 @@ def test_shutdown_nosave(server):
 def test_shutdown_errors(conn):
     assert error_of(conn, "SHUTDOWN", "FOO") == "ERR syntax error"
     assert conn.call("PING") == b"PONG"
+
+
+# ------------------------------------------------------- event-loop polling
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_event_loop_polls_only_while_busy(server, is_ember):
+    """event-loop-poll-us: the loops poll for work before sleeping only while work keeps
+    arriving that soon; once requests stop, the server goes back to using no CPU."""
+    if not is_ember:
+        return  # an Ember directive
+    srv = server.start(["--threads", "2", "--event-loop-poll-us", "1000"])
+    c = srv.conn()
+    assert pairs(c.call("CONFIG", "GET", "event-loop-poll-us")) == {
+        b"event-loop-poll-us": b"1000"}
+    assert error_of(c, "CONFIG", "SET", "event-loop-poll-us", "1001").startswith("ERR CONFIG SET")
+    conns = [srv.conn() for _ in range(8)]
+    for round_ in range(200):  # back-to-back requests on every loop: polling turns on
+        for k in conns:
+            k.send_command("SET", "k%d" % round_, "v")
+        for k in conns:
+            assert k.read_reply() == b"OK"
+    time.sleep(0.3)  # the last polls run out
+    before = _cpu_seconds(srv.pid)
+    time.sleep(1.0)
+    idle = _cpu_seconds(srv.pid) - before
+    # A loop polling through the idle second would use about one CPU-second per thread.
+    assert idle < 0.2, "server used %.2f s of CPU in 1 s without requests" % idle
+    assert c.call("CONFIG", "SET", "event-loop-poll-us", "0") == b"OK"
+    assert c.call("GET", "k199") == b"v"
