@@ -159,7 +159,12 @@ void Worker::Loop() {
 }
 
 int Worker::WaitForEvents(net::Poller::Event* events, int max) {
-  const int64_t limit_us = server_->config().event_loop_poll_us.load(std::memory_order_relaxed);
+  // Not while replies wait for an fsync (appendfsync always): the loop's next work is then
+  // mostly the end of that fsync, hundreds of µs away, and polling would only split the
+  // requests meanwhile into more, smaller AOF hand-offs.
+  const int64_t limit_us =
+      durable_groups_.empty() ? server_->config().event_loop_poll_us.load(std::memory_order_relaxed)
+                              : 0;
   if (poll_us_ > limit_us) poll_us_ = limit_us;
   int n = 0;
   if (poll_us_ > 0) {
