@@ -21,6 +21,8 @@ constexpr uint64_t kUdpToken = 1ULL << 60;
 constexpr size_t kReadChunk = 16 * 1024;
 // Read at most this much into a connection's own buffer per wake-up (huge bulk uploads).
 constexpr size_t kMaxDirectRead = 4 * 1024 * 1024;
+// WaitForEvents polls only after iterations that ran at most this many requests.
+constexpr uint64_t kPollMaxRequests = 16;
 
 // A spin-wait hint to the core (lets a sibling hyper-thread run, saves power).
 inline void CpuRelax() {
@@ -116,6 +118,7 @@ void Worker::Loop() {
   net::Poller::Event events[256];
   while (!stop_.load(std::memory_order_relaxed)) {
     int n = WaitForEvents(events, 256);
+    const uint64_t ran_before = commands_processed.Get();
     // One clock read per iteration serves the idle timestamps and the cron check; with a
     // second, the commands derive the wall clock from their monotonic readings.
     const int64_t now_us = server_->clock().NowUs();
@@ -148,6 +151,10 @@ void Worker::Loop() {
     }
     if (!durable_groups_.empty()) CompleteDurableGroups();
     if (!aof_waiters_.empty()) CompleteAofWaits();
+    // Many requests in one iteration (pipelines, bulk loads): a wake-up is rare per request
+    // there, and polling would only make this thread look CPU-bound to the scheduler, which
+    // then lets other threads on its core (the allocator's purging, the cron) delay it.
+    if (commands_processed.Get() - ran_before > kPollMaxRequests) poll_us_ = 0;
     int64_t now = loop_now_ms_;
     int64_t period = 1000 / std::max<int64_t>(1, server_->config().hz.load());
     if (now - last_cron_ms_ >= period) {

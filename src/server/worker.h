@@ -85,7 +85,8 @@ class Worker {
   // costs more CPU than the request, and most of it is paid by the client's send. So while
   // work keeps arriving within event-loop-poll-us of the loop running dry, the loop polls
   // for up to that long before sleeping; the first poll that finds nothing turns polling off
-  // until a sleep again ends that soon, so an idle or lightly loaded server never polls.
+  // until a sleep again ends that soon, so an idle or lightly loaded server never polls. Nor
+  // does one whose iterations run many requests each (kPollMaxRequests in worker.cc).
   int WaitForEvents(net::Poller::Event* events, int max);
   void OnAccept(int lfd);
   void OnReadable(Connection& c);
