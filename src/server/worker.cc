@@ -53,6 +53,8 @@ Worker::Worker(Server* server, int index)
   ack_signal_->waker = &waker_;
   cmd_stats = std::vector<CommandStat>(server->commands().by_id().size());
   limits_.max_bulk_len = server->config().proto_max_bulk_len.load();
+  may_poll_ = server->config().threads.load() <
+              static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 Worker::~Worker() {
@@ -170,8 +172,9 @@ int Worker::WaitForEvents(net::Poller::Event* events, int max) {
   // mostly the end of that fsync, hundreds of µs away, and polling would only split the
   // requests meanwhile into more, smaller AOF hand-offs.
   const int64_t limit_us =
-      durable_groups_.empty() ? server_->config().event_loop_poll_us.load(std::memory_order_relaxed)
-                              : 0;
+      durable_groups_.empty() && may_poll_
+          ? server_->config().event_loop_poll_us.load(std::memory_order_relaxed)
+          : 0;
   if (poll_us_ > limit_us) poll_us_ = limit_us;
   int n = 0;
   if (poll_us_ > 0) {

@@ -86,7 +86,10 @@ class Worker {
   // work keeps arriving within event-loop-poll-us of the loop running dry, the loop polls
   // for up to that long before sleeping; the first poll that finds nothing turns polling off
   // until a sleep again ends that soon, so an idle or lightly loaded server never polls. Nor
-  // does one whose iterations run many requests each (kPollMaxRequests in worker.cc).
+  // does one whose iterations run many requests each (kPollMaxRequests in worker.cc), nor
+  // one with as many event loops as the machine has cores: polling then takes the CPU that
+  // local clients and the server's other threads need (--threads 2 on 2 cores: SET P1 0.82x
+  // of Redis's req/s with polling).
   int WaitForEvents(net::Poller::Event* events, int max);
   void OnAccept(int lfd);
   void OnReadable(Connection& c);
@@ -126,6 +129,7 @@ class Worker {
   int64_t loop_now_ms_ = 0;            // the clock when this iteration's events arrived
   int64_t wall_minus_mono_us_ = 0;     // see Server::DispatchClock (0 outside Loop)
   int64_t poll_us_ = 0;                // WaitForEvents' polling time, 0 = off
+  bool may_poll_ = true;               // fewer event loops than cores (see WaitForEvents)
   std::vector<uint64_t> aof_waiters_;  // ids of connections whose replies wait for the AOF
   // appendfsync always: the loop does not block while an fsync runs. Each group is the
   // connections of one iteration, waiting for one ticket; the AOF's background thread fires
