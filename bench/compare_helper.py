@@ -18,11 +18,10 @@ Subcommands:
 
 import csv
 import os
-import socket
 import statistics
 import sys
 
-from benchlib import load_tsv, read_meta
+from benchlib import free_port, load_tsv, read_meta
 
 
 def die(msg):
@@ -31,10 +30,7 @@ def die(msg):
 
 
 def cmd_freeport(_args):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-    s.close()
+    print(free_port())
 
 
 def cmd_resp(args):

@@ -125,12 +125,12 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
   early_[static_cast<size_t>(p.owner->index())].push_back(std::move(copy));
 }
 
-void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key) {
+void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
   std::unique_ptr<KeptKeys>& kept = KeptOf(p);
   if (!kept) kept = std::make_unique<KeptKeys>();
   if (kept->find(key) != kept->end()) return;  // kept by an earlier write: as at the start
-  const Entry* e = p.table.Find(key, HashKey(key));
+  const Entry* e = p.table.Find(key, hash);
   kept->emplace(std::string(key), e != nullptr && Live(e) ? CopyOf(e) : nullptr);
 }
 

@@ -56,7 +56,7 @@ class BackgroundSnapshot final : public WriteBarrier {
   ~BackgroundSnapshot() override;
 
   void BeforeWrite(Partition& p) override;
-  void BeforeWriteKey(Partition& p, std::string_view key) override;
+  void BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) override;
 
   bool done() const { return done_.load(std::memory_order_acquire); }
   // After done(): "" or the error.

@@ -63,6 +63,29 @@ inline bool ReadHeaderNumber(const char*& p, const char* end, int64_t* out) {
   return true;
 }
 
+// One pass over a complete multibulk request with canonical headers ("*N\r\n" then N
+// "$len\r\n<bytes>\r\n", at most max_n and max_len): on_arg(i, bytes) for each argument, then
+// the request's length. 0, after calling on_arg for some arguments perhaps, when data does
+// not start with such a request (incomplete, malformed, over a limit): RequestParser then
+// takes its resumable path, PeekRequest gives up.
+template <typename OnArg>
+inline size_t ScanComplete(std::string_view data, int64_t max_n, int64_t max_len, OnArg&& on_arg) {
+  if (data.empty() || data[0] != '*') return 0;
+  const char* p = data.data() + 1;
+  const char* end = data.data() + data.size();
+  int64_t n;
+  if (!ReadHeaderNumber(p, end, &n) || n <= 0 || n > max_n) return 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (p >= end || *p != '$') return 0;
+    ++p;
+    int64_t len;
+    if (!ReadHeaderNumber(p, end, &len) || len > max_len || end - p < len + 2) return 0;
+    on_arg(i, std::string_view(p, static_cast<size_t>(len)));
+    p += len + 2;  // like Redis, the two bytes after the payload are skipped unchecked
+  }
+  return static_cast<size_t>(p - data.data());
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -104,21 +127,11 @@ ParseStatus RequestParser::Parse(std::string_view data) {
 }
 
 bool RequestParser::ParseComplete(std::string_view data) {
-  const char* p = data.data() + 1;  // after '*'
-  const char* end = data.data() + data.size();
-  int64_t n;
-  if (!ReadHeaderNumber(p, end, &n) || n <= 0 || n > limits_->max_multibulk_len) return false;
   args_.clear();
-  for (int64_t i = 0; i < n; ++i) {
-    if (p >= end || *p != '$') return false;
-    ++p;
-    int64_t len;
-    if (!ReadHeaderNumber(p, end, &len) || len > limits_->max_bulk_len || end - p < len + 2)
-      return false;
-    args_.emplace_back(p, static_cast<size_t>(len));
-    p += len + 2;  // like Redis, the two bytes after the payload are skipped unchecked
-  }
-  consumed_ = static_cast<size_t>(p - data.data());
+  const size_t len = ScanComplete(data, limits_->max_multibulk_len, limits_->max_bulk_len,
+                                  [&](int64_t, std::string_view arg) { args_.push_back(arg); });
+  if (len == 0) return false;
+  consumed_ = len;
   min_bytes_ = 0;
   return true;
 }
@@ -217,21 +230,13 @@ ParseStatus RequestParser::ParseInline(std::string_view data) {
 }
 
 size_t PeekRequest(std::string_view data, std::string_view* args, size_t max, size_t* argc) {
-  if (data.empty() || data[0] != '*') return 0;
-  const char* p = data.data() + 1;
-  const char* end = data.data() + data.size();
-  int64_t n;
-  if (!ReadHeaderNumber(p, end, &n) || n <= 0) return 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (p >= end || *p != '$') return 0;
-    ++p;
-    int64_t len;
-    if (!ReadHeaderNumber(p, end, &len) || end - p < len + 2) return 0;
-    if (static_cast<uint64_t>(i) < max) args[i] = std::string_view(p, static_cast<size_t>(len));
-    p += len + 2;
-  }
-  *argc = static_cast<size_t>(n);
-  return static_cast<size_t>(p - data.data());
+  int64_t n = 0;
+  const size_t len = ScanComplete(data, INT64_MAX, INT64_MAX, [&](int64_t i, std::string_view arg) {
+    if (static_cast<uint64_t>(i) < max) args[i] = arg;
+    n = i + 1;
+  });
+  if (len != 0) *argc = static_cast<size_t>(n);
+  return len;
 }
 
 bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {

@@ -258,12 +258,13 @@ bool AofService::Wait(uint64_t ticket) {
   return false;
 }
 
-bool AofService::WaitAsync(uint64_t ticket, std::function<void(bool)> done) {
+AofService::AckState AofService::WaitAsync(uint64_t ticket, std::function<void(bool)> done) {
   auto [w, base] = Current();
-  if (ticket <= base || !w) return true;
-  if (!w->WaitAsync(ticket - base, std::move(done))) return false;
-  if (!w->Wait(ticket - base)) failing_.store(true, std::memory_order_relaxed);
-  return true;
+  if (ticket <= base || !w) return AckState::kAcked;
+  if (!w->WaitAsync(ticket - base, std::move(done))) return AckState::kPending;
+  if (w->Wait(ticket - base)) return AckState::kAcked;  // answers at once after WaitAsync
+  failing_.store(true, std::memory_order_relaxed);
+  return AckState::kFailed;
 }
 
 uint64_t AofService::VisibleTicket() const {

@@ -59,11 +59,12 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   void KeyExpired(int db, std::string_view key) override;
   // Blocks until the ticket is acknowledged under appendfsync; false: not persisted.
   bool Wait(uint64_t ticket);
-  // For event loops: true if the ticket needs no waiting (acknowledged already, or the AOF
-  // failed: Wait answers at once either way); under appendfsync always, false when it is
-  // still on its way to disk, and `done` runs later (on another thread, to signal only) once
-  // it is durable or the AOF fails. Under everysec and no this is Wait (one write(2)).
-  bool WaitAsync(uint64_t ticket, std::function<void(bool)> done);
+  // For event loops: kAcked or kFailed when that is known now (under everysec and no this
+  // is Wait: one write(2)); under appendfsync always kPending while the ticket is still on
+  // its way to disk, and `done` runs later (on another thread, to signal only) once it is
+  // durable or the AOF fails.
+  enum class AckState { kAcked, kFailed, kPending };
+  AckState WaitAsync(uint64_t ticket, std::function<void(bool)> done);
   // Under appendfsync always, the last ticket handed out (a reply that may show data written
   // up to now waits for it: nobody reads what a crash could take back); 0 otherwise.
   uint64_t VisibleTicket() const;

@@ -119,13 +119,14 @@ void Worker::RunMailbox() {
 void Worker::Loop() {
   net::Poller::Event events[256];
   while (!stop_.load(std::memory_order_relaxed)) {
-    int n = WaitForEvents(events, 256);
+    int64_t woke_us;  // MonotonicUs() when the wait returned
+    int n = WaitForEvents(events, 256, &woke_us);
     const uint64_t ran_before = commands_processed.Get();
-    // One clock read per iteration serves the idle timestamps and the cron check; with a
-    // second, the commands derive the wall clock from their monotonic readings.
+    // One wall-clock read per iteration serves the idle timestamps and the cron check, and
+    // with the wake-up time it lets commands derive the wall clock from monotonic readings.
     const int64_t now_us = server_->clock().NowUs();
     loop_now_ms_ = now_us / 1000;
-    if (server_->system_clock()) wall_minus_mono_us_ = now_us - MonotonicUs();
+    if (server_->system_clock()) wall_minus_mono_us_ = now_us - woke_us;
     for (int i = 0; i < n; ++i) {
       uint64_t t = events[i].token;
       if (t == kWakerToken) {
@@ -167,7 +168,7 @@ void Worker::Loop() {
   }
 }
 
-int Worker::WaitForEvents(net::Poller::Event* events, int max) {
+int Worker::WaitForEvents(net::Poller::Event* events, int max, int64_t* woke_us) {
   // Not while replies wait for an fsync (appendfsync always): the loop's next work is then
   // mostly the end of that fsync, hundreds of µs away, and polling would only split the
   // requests meanwhile into more, smaller AOF hand-offs.
@@ -176,23 +177,24 @@ int Worker::WaitForEvents(net::Poller::Event* events, int max) {
           ? server_->config().event_loop_poll_us.load(std::memory_order_relaxed)
           : 0;
   if (poll_us_ > limit_us) poll_us_ = limit_us;
-  int n = 0;
   if (poll_us_ > 0) {
     const int64_t deadline = MonotonicUs() + poll_us_;
     while (true) {
-      n = poller_.Wait(events, max, 0);
-      if (n > 0 || MonotonicUs() >= deadline) break;
+      const int n = poller_.Wait(events, max, 0);
+      *woke_us = MonotonicUs();
+      if (n > 0) return n;
+      if (*woke_us >= deadline) break;
       // About a microsecond between polls: fewer system calls, the same reaction time.
       for (int i = 0; i < 32; ++i) CpuRelax();
     }
-    if (n > 0) return n;
     poll_us_ = 0;  // nothing came: a lightly loaded loop stops polling at once
   }
-  const int64_t slept_from = MonotonicUs();
-  n = poller_.Wait(events, max, 100);
+  const int64_t slept_from = limit_us > 0 ? MonotonicUs() : 0;
+  const int n = poller_.Wait(events, max, 100);
+  *woke_us = MonotonicUs();
   // Work came within the polling time: polling would have spared this sleep and the
   // wake-up, whose cost falls on the client that sends the request as much as on us.
-  if (n > 0 && limit_us > 0 && MonotonicUs() - slept_from <= limit_us) poll_us_ = limit_us;
+  if (n > 0 && limit_us > 0 && *woke_us - slept_from <= limit_us) poll_us_ = limit_us;
   return n;
 }
 
@@ -322,8 +324,11 @@ void Worker::CompleteAofWaits() {
     // Under appendfsync always no reply goes out before the writes it may show are durable,
     // including other clients' writes still on their way to disk.
     max_ticket = std::max(max_ticket, server_->aof().VisibleTicket());
-    if (max_ticket != 0 &&
-        !server_->aof().WaitAsync(max_ticket, [s = ack_signal_](bool) { s->Fire(); })) {
+    const AofService::AckState state =
+        max_ticket == 0
+            ? AofService::AckState::kAcked
+            : server_->aof().WaitAsync(max_ticket, [s = ack_signal_](bool) { s->Fire(); });
+    if (state == AofService::AckState::kPending) {
       for (uint64_t id : ids) {
         auto it = conns_.find(id);
         if (it == conns_.end()) continue;
@@ -337,7 +342,8 @@ void Worker::CompleteAofWaits() {
       durable_groups_.push_back({max_ticket, std::move(ids)});
       continue;
     }
-    SendAcknowledged(ids, max_ticket);  // the iteration's one write (everysec, no) is done
+    // The iteration's one write (everysec, no) is done.
+    SendAcknowledged(ids, state == AofService::AckState::kAcked ? max_ticket : 0);
   }
 }
 
@@ -347,12 +353,11 @@ void Worker::CompleteDurableGroups() {
     DurableGroup g = std::move(durable_groups_.front());
     durable_groups_.pop_front();
     ++durable_done_;
-    SendAcknowledged(g.ids, g.ticket);
+    SendAcknowledged(g.ids, server_->aof().Wait(g.ticket) ? g.ticket : 0);  // answers at once
   }
 }
 
-void Worker::SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t ticket) {
-  const uint64_t acked = ticket != 0 && server_->aof().Wait(ticket) ? ticket : 0;
+void Worker::SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t acked) {
   for (uint64_t id : ids) {
     auto it = conns_.find(id);
     if (it == conns_.end()) continue;

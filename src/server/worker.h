@@ -90,7 +90,8 @@ class Worker {
   // one with as many event loops as the machine has cores: polling then takes the CPU that
   // local clients and the server's other threads need (--threads 2 on 2 cores: SET P1 0.82x
   // of Redis's req/s with polling).
-  int WaitForEvents(net::Poller::Event* events, int max);
+  // *woke_us: MonotonicUs() when the wait returned.
+  int WaitForEvents(net::Poller::Event* events, int max, int64_t* woke_us);
   void OnAccept(int lfd);
   void OnReadable(Connection& c);
   void ProcessInput(Connection& c, bool from_scratch, size_t n);
@@ -102,9 +103,10 @@ class Worker {
   // One AOF wait (write, or fsync under always) for every write the iteration ran, then the
   // queued connections get their replies (MISCONF errors for writes that were not persisted).
   void CompleteAofWaits();
-  // Sends the replies of connections whose writes are now acknowledged (or failed): one look
-  // at the AOF for the group's ticket, which covers every write of its connections.
-  void SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t ticket);
+  // Sends the replies of connections whose writes the AOF has answered for: `acked` is the
+  // group's ticket, which covers every write of its connections, when it was acknowledged,
+  // 0 when it failed (the replies of unacknowledged writes become MISCONF errors).
+  void SendAcknowledged(const std::vector<uint64_t>& ids, uint64_t acked);
   // Sends the replies of the groups whose fsync has ended (appendfsync always).
   void CompleteDurableGroups();
   void Close(Connection& c);

@@ -59,8 +59,8 @@ class WriteBarrier {
   virtual ~WriteBarrier() = default;
   // The whole partition may change (FLUSHALL, SWAPDB, commands with their own lock sets).
   virtual void BeforeWrite(Partition& p) = 0;
-  // Only `key` (present or not) may change.
-  virtual void BeforeWriteKey(Partition& p, std::string_view key) = 0;
+  // Only `key` (present or not; HashKey(key) is `hash`) may change.
+  virtual void BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) = 0;
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.
@@ -150,7 +150,10 @@ class Database {
   }
   // Call with key's partition locked before modifying key (and nothing else of it).
   void BeforeWriteKey(std::string_view key) {
-    if (WriteBarrier* b = barrier()) b->BeforeWriteKey(PartitionFor(key), key);
+    if (WriteBarrier* b = barrier()) {
+      const uint64_t hash = HashKey(key);
+      b->BeforeWriteKey(parts_[PartitionIndex(hash)], key, hash);
+    }
   }
   Partition& PartitionFor(std::string_view key) { return parts_[PartitionIndex(HashKey(key))]; }
 
@@ -163,16 +166,10 @@ class Database {
   void PrefetchPartition(uint64_t hash) const { __builtin_prefetch(&parts_[PartitionIndex(hash)]); }
   void PrefetchSlot(uint64_t hash) const { parts_[PartitionIndex(hash)].table.PrefetchSlot(hash); }
   void PrefetchHead(uint64_t hash) {
-    Partition& p = parts_[PartitionIndex(hash)];
-    if (!p.mu.try_lock()) return;
-    p.table.PrefetchHead(hash);
-    p.mu.unlock();
+    IfUnlocked(hash, [&](const KeyTable& t) { t.PrefetchHead(hash); });
   }
   void PrefetchNext(std::string_view key, uint64_t hash) {
-    Partition& p = parts_[PartitionIndex(hash)];
-    if (!p.mu.try_lock()) return;
-    p.table.PrefetchNext(key, hash);
-    p.mu.unlock();
+    IfUnlocked(hash, [&](const KeyTable& t) { t.PrefetchNext(key, hash); });
   }
 
   // ---- Per-key operations: the key's partition lock must be held. ----
@@ -240,6 +237,15 @@ class Database {
   std::atomic<int64_t> avg_ttl_ms{0};     // estimate from the expiry cycle's samples
 
  private:
+  // fn(table of hash's partition) under its lock, unless another thread holds it (hints
+  // never wait).
+  template <typename Fn>
+  void IfUnlocked(uint64_t hash, Fn&& fn) {
+    Partition& p = parts_[PartitionIndex(hash)];
+    if (!p.mu.try_lock()) return;
+    fn(p.table);
+    p.mu.unlock();
+  }
   void CountExpire(bool had, bool has, Partition& p);
   void EraseExpired(Partition& p, Entry** link);
 

@@ -48,34 +48,22 @@ class KeyTable {
   // The fill at which the table grows is 1 + j/512 (j = 0..255); kept when moved.
   void set_grow_jitter(uint8_t j) { grow_jitter_ = j; }
 
-  // Cache hints for a lookup of `hash` coming soon (Worker::PrefetchKeys), in two steps so
-  // that the misses of several keys overlap: first the bucket slot, then (once the slot is
-  // likely cached) the chain's first entry. PrefetchSlot needs no lock: it reads only the
-  // array pointer and mask (atomics for this reason) and a prefetch of a stale address is
-  // harmless. PrefetchHead reads the slot: the partition lock must be held.
+  // Cache hints for a lookup of `hash` coming soon (server/key_prefetcher.h), in steps so
+  // that the misses of several keys overlap, each step needing what the previous one loaded:
+  // the bucket slot, then the chain's first entry, then its second when the first holds
+  // another key. PrefetchSlot needs no lock: it reads only the array pointer and mask
+  // (atomics for this reason), and a prefetch of a stale address is harmless. The others
+  // read the chain: the partition lock must be held.
   void PrefetchSlot(uint64_t hash) const {
     // Integer arithmetic: a mask read during a resize may not match the array.
     auto b = reinterpret_cast<uintptr_t>(slots());
     if (b != 0)
       __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & mask()) * sizeof(Entry*)));
   }
-  void PrefetchHead(uint64_t hash) const {
-    Entry** b = slots();
-    if (b == nullptr) return;
-    const char* e = reinterpret_cast<const char*>(b[hash & mask()]);
-    if (e == nullptr) return;
-    __builtin_prefetch(e);
-    __builtin_prefetch(e + 64);  // a short key and a value of up to ~80 bytes
-  }
-  // When the chain's first entry (loaded by now) holds another key, the second one; the
-  // partition lock must be held.
+  void PrefetchHead(uint64_t hash) const { PrefetchEntry(Head(hash)); }
   void PrefetchNext(std::string_view key, uint64_t hash) const {
-    Entry** b = slots();
-    if (b == nullptr) return;
-    const Entry* e = b[hash & mask()];
-    if (e == nullptr || e->next == nullptr || e->key() == key) return;
-    __builtin_prefetch(e->next);
-    __builtin_prefetch(reinterpret_cast<const char*>(e->next) + 64);
+    const Entry* e = Head(hash);
+    if (e != nullptr && e->key() != key) PrefetchEntry(e->next);
   }
 
   size_t size() const { return size_; }
@@ -107,6 +95,17 @@ class KeyTable {
 
   Entry** slots() const { return buckets_.load(std::memory_order_relaxed); }
   size_t mask() const { return mask_.load(std::memory_order_relaxed); }
+  // The first entry of hash's chain, or nullptr.
+  Entry* Head(uint64_t hash) const {
+    Entry** b = slots();
+    return b != nullptr ? b[hash & mask()] : nullptr;
+  }
+  // An entry's first two cache lines: the header, a short key and a value of up to ~80 bytes.
+  static void PrefetchEntry(const Entry* e) {
+    if (e == nullptr) return;
+    __builtin_prefetch(e);
+    __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
+  }
 
   // Written only under the partition lock; atomic so PrefetchSlot may read them without it.
   std::atomic<Entry**> buckets_{nullptr};
