@@ -197,6 +197,124 @@ def generate_fill_file(path, n):
     log(f"  generated in {time.monotonic() - t:.1f} s")
 
 
+# ---------------------------------------------------------------- stall attribution
+
+class SchedTrace:
+    """`perf record -e sched:sched_switch` on the server's CPU, on the probe's clock.
+
+    For a slow probe sample it tells who had the server's CPU meanwhile: the server's own
+    threads (and its fork children), nobody (idle), or other tasks (kernel threads, other
+    processes). A sample minus the other tasks' time is the server's own latency: what the
+    sample would have been had the server had its core to itself."""
+
+    def __init__(self, cpu, path):
+        self.path = path
+        self.p = subprocess.Popen(["perf", "record", "-q", "-e", "sched:sched_switch", "-e",
+                                   "sched:sched_stat_runtime", "-C", str(cpu),
+                                   "-k", "CLOCK_MONOTONIC", "-o", path],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        STARTED.append(self.p)
+        time.sleep(0.5)  # perf's start-up
+
+    def stop(self):
+        """Stops recording; returns [start_ns, end_ns, tgid, tid, comm] of the CPU's runs.
+
+        A switch away from a task is recorded, a switch away from the idle task is not: a run
+        that follows a recorded switch starts at it, one that follows an idle period starts
+        its runtime (the sum of its sched_stat_runtime deltas) before it ends."""
+        stop_proc(self.p, signal.SIGINT)
+        out = subprocess.run(["perf", "script", "-i", self.path, "-F", "pid,tid,time,trace"],
+                             capture_output=True, text=True).stdout
+        os.unlink(self.path)
+        runs = []
+        last_t, last_next = None, None  # the previous recorded switch and whom it ran
+        ran = {}  # tid -> runtime (ns) since its last switch-out
+        for line in out.splitlines():
+            # "pid/tid secs: comm=a pid=1 runtime=N [ns]" (sched_stat_runtime) or
+            # "pid/tid secs: prev_comm=a prev_pid=1 ... ==> next_comm=b next_pid=2 ..."
+            try:
+                ids, rest = line.split(None, 1)
+                ts, trace = rest.split(":", 1)
+                pid, tid = (int(x) for x in ids.split("/"))
+                t = int(round(float(ts) * 1e9))
+                if "==>" not in trace:
+                    if "runtime=" in trace:
+                        ran[tid] = ran.get(tid, 0) + int(trace.split("runtime=", 1)[1].split()[0])
+                    continue
+                prev, nxt = trace.split("==>")
+                prev_comm = prev.split("prev_comm=", 1)[1].split(" prev_pid=")[0]
+                next_tid = int(nxt.split("next_pid=", 1)[1].split()[0])
+            except (ValueError, IndexError):
+                continue
+            if last_next == tid:
+                start = last_t
+            else:  # came from idle (or the recording began mid-run)
+                start = t - ran.get(tid, 0)
+                if last_t is not None:
+                    start = max(start, last_t)
+            runs.append([start, t, pid, tid, prev_comm])
+            ran[tid] = 0
+            last_t, last_next = t, next_tid
+        runs.sort()
+        # What no run covers is idle time (or a task that never switched out while recorded).
+        return runs
+
+
+def attribute(runs, server_pid, window_ns):
+    """Run time on the server CPU within [t0, t1]: server, idle, other, and by thread name
+    (the server's threads, then the other tasks, largest first)."""
+    t0, t1 = window_ns
+    own = other = 0
+    mine, theirs = {}, {}
+    for s, e, tgid, tid, comm in runs:
+        if e <= t0 or s >= t1:
+            continue
+        d = min(e, t1) - max(s, t0)
+        if tgid == server_pid or comm.startswith(("ember-", "redis-rdb", "redis-aof")):
+            own += d
+            mine[comm] = mine.get(comm, 0) + d
+        else:
+            other += d
+            theirs[comm] = theirs.get(comm, 0) + d
+    idle = max(0, (t1 - t0) - own - other)
+    top = (sorted(mine.items(), key=lambda x: -x[1])[:3]
+           + sorted(theirs.items(), key=lambda x: -x[1])[:3])
+    return own, idle, other, top
+
+
+def explain_stalls(st, samples, runs, server_pid, t0, t1):
+    """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
+    minus the time other tasks had the server's CPU while it waited."""
+    st["stalls"] = []
+    own_max, worst = 0, None
+    for s, r in samples:
+        if not t0 <= s <= t1:
+            continue
+        own, idle, other, top = attribute(runs, server_pid, (s, s + r))
+        x = {"at": (s - t0) / 1e9, "ms": r / 1e6, "server": own / 1e6, "idle": idle / 1e6,
+             "other": other / 1e6, "who": [(c, d / 1e6) for c, d in top]}
+        if r - other > own_max:
+            own_max, worst = r - other, x
+        if r > STALL_MS * 1e6:
+            st["stalls"].append(x)
+    if worst is not None and worst not in st["stalls"]:
+        st["stalls"].append(dict(worst, own_worst=True))
+    st["own_max"] = own_max / 1e6
+    st["own_over"] = sum(1 for x in st["stalls"] if x["ms"] - x["other"] > STALL_MS)
+    st["over_stalls"] = sum(1 for x in st["stalls"] if not x.get("own_worst"))
+
+
+def fmt_stalls(st):
+    if "stalls" not in st:
+        return ""
+    parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
+             f"others {x['other']:.1f}" + (": " + ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
+                                           if x["who"] else "") + "]" for x in st["stalls"]]
+    return (f"; without other tasks' time: max {st['own_max']:.2f} ms, >5ms {st['own_over']}"
+            + ("; stalls: " + "; ".join(parts) if parts else ""))
+
+
 # ---------------------------------------------------------------- the benchmark
 
 class Bench:
@@ -213,6 +331,22 @@ class Bench:
         else:
             a.server_nice = 0
         self.tmpdirs = []
+        self.trace = (a.sched_trace and self.pinned and os.geteuid() == 0
+                      and shutil.which("perf") is not None)
+        if a.sched_trace and not self.trace:
+            log("  --sched-trace needs root, perf (Debian linux-perf) and 2+ CPUs: off")
+
+    def start_trace(self, d):
+        return SchedTrace(1, os.path.join(d, "sched.data")) if self.trace else None
+
+    def explain(self, tr, srv, kept):
+        """Attributes the slow samples of each (label, stats, samples, t0, t1) in kept."""
+        if tr is None:
+            return
+        runs = tr.stop()
+        for label, st, samples, t0, t1 in kept:
+            explain_stalls(st, samples, runs, srv.pid, t0, t1)
+            log(f"    {label}{fmt_stalls(st)}")
 
     def server_cmd(self, side, port, d):
         a = self.a
@@ -295,6 +429,8 @@ class Bench:
         a = self.a
         res = {}
         srv, port, conn, d = self.start_server(side)
+        tr = self.start_trace(d)
+        kept = []
         try:
             # 1. fill
             pr = self.start_probe(port, d, "k:%08d", a.keys)
@@ -322,6 +458,7 @@ class Bench:
             st["secs"] = (t1 - t0) / 1e9
             st["rss_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["fill"] = st
+            kept.append(("fill", st, samples, t0, t1))
             log(f"    fill: {st['secs']:.1f} s, {st['rate']:.0f} keys/s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
 
@@ -356,6 +493,7 @@ class Bench:
             st["fork_us"] = info.get("latest_fork_usec", "n/a")
             st["status"] = info.get("rdb_last_bgsave_status", "?")
             res["bgsave"] = st
+            kept.append(("bgsave", st, samples, t0, done))
             log(f"    bgsave: {st['secs']:.1f} s, BGSAVE rtt {st['cmd_ms']:.2f} ms, "
                 f"latest_fork_usec {st['fork_us']}, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
@@ -386,9 +524,11 @@ class Bench:
             st["rss_before_mb"] = rss0 / 1024
             st["rss_after_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["flush"] = st
+            kept.append(("flushall", st, samples, t0, t1))
             log(f"    flushall async ({n} keys): cmd rtt {st['cmd_ms']:.2f} ms, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, RSS {st['rss_before_mb']:.0f} -> "
                 f"{st['rss_after_mb']:.0f} MB, top {fmt_top(st['top'])}")
+            self.explain(tr, srv, kept)
         finally:
             conn.close()
             self.stop_server(srv, d)
@@ -400,6 +540,7 @@ class Bench:
         a = self.a
         n = a.expire_keys
         srv, port, conn, d = self.start_server(side)
+        tr = self.start_trace(d)
         try:
             self.pipe_bytes(port, a.persist_blob, n)
             pr = self.start_probe(port, d, "p:%07d", n)
@@ -430,11 +571,14 @@ class Bench:
                     break
                 time.sleep(0.01)
             samples = self.stop_probe(pr)
-            st = self.stats(samples, t_exp - 1_000_000_000, now_ns())
+            t_end = now_ns()
+            st = self.stats(samples, t_exp - 1_000_000_000, t_end)
             st["reclaim_s"] = (reclaimed - t_exp) / 1e9 if reclaimed else float("nan")
             st["after"] = conn.call("DBSIZE")
             log(f"  [{side}] expiry round {rnd}: reclaim {st['reclaim_s']:.2f} s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
+            self.explain(tr, srv, [(f"expiry round {rnd}", st, samples,
+                                    t_exp - 1_000_000_000, t_end)])
         finally:
             conn.close()
             self.stop_server(srv, d)
@@ -479,6 +623,9 @@ def table(title, rows, extra_cols, note=""):
     if note:
         print(note + "\n")
     hdr = ["server", "max ms", "p99.9 ms", "p99 ms", "p50 ms", "samples", ">5ms", "max at s"]
+    traced = all("own_max" in s for sts in rows.values() for s in sts)
+    if traced:
+        hdr += ["max w/o others ms", ">5ms w/o others"]
     hdr += [c for c, _ in extra_cols] + ["max / Redis", "p99.9 / Redis"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
@@ -494,10 +641,24 @@ def table(title, rows, extra_cols, note=""):
         cells += [ms(p999), ms(med([s["p99"] for s in sts])), ms(med([s["p50"] for s in sts])),
                   str(sum(s["n"] for s in sts)), str(sum(s["over"] for s in sts)),
                   ms(max(sts, key=lambda s: s["max"])["at"])]
+        if traced:
+            cells += [ms(max(s["own_max"] for s in sts)), str(sum(s["own_over"] for s in sts))]
         for _, fn in extra_cols:
             cells.append(fn(sts))
         cells += [ratio(mx, rmax) if red else "-", ratio(p999, rp) if red else "-"]
         print("| " + " | ".join(cells) + " |")
+    if traced:
+        print("\nSamples over 5 ms, and the largest sample once other tasks' time is taken out "
+              "('w/o others'), with what had the server's CPU meanwhile (ms):\n")
+        for side, sts in rows.items():
+            for i, s in enumerate(sts):
+                for x in s["stalls"]:
+                    who = ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
+                    tag = "largest w/o others: " if x.get("own_worst") else ""
+                    print(f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: {tag}{x['ms']:.2f} at "
+                          f"{x['at']:.2f} s: server {x['server']:.2f}, idle {x['idle']:.2f}, "
+                          f"others {x['other']:.2f}{f' ({who})' if who else ''}; w/o others "
+                          f"{x['ms'] - x['other']:.2f}")
 
 
 def main():
@@ -522,6 +683,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1M keys, 100k+100k expiry, 1 round")
     ap.add_argument("--keep", action="store_true", help="keep server directories (logs)")
     ap.add_argument("--no-rt", action="store_true", help="do not run the probe under SCHED_FIFO")
+    ap.add_argument("--sched-trace", action="store_true",
+                    help="record the server CPU's context switches (perf) and split each slow "
+                         "sample into the server's own time and other tasks' time")
     ap.add_argument("--no-cache", action="store_true")
     ap.add_argument("--server-nice", type=int, default=int(env("SERVER_NICE", -10)),
                     help="nice value of the servers (root only; 0 = off). The machine may be "

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/thread.h"
 #include "base/version.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
                            std::to_string(server.workers().size()) + " threads)");
 
   std::thread signal_thread([&server, set] {
+    ember::SetThreadName("ember-signal");
     int sig = 0;
     while (!server.shutting_down()) {
       timespec ts{0, 200'000'000};

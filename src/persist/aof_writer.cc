@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "base/thread.h"
 #include "persist/aof_propagate.h"
 #include "persist/file.h"
 
@@ -419,6 +420,7 @@ void AofWriter::RunCallbacks(std::unique_lock<std::mutex>& lk) {
 }
 
 void AofWriter::BackgroundLoop() {
+  SetThreadName("ember-aof");
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     if (fsync_ == AofFsync::kAlways) {

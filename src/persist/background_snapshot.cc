@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/strutil.h"
+#include "base/thread.h"
 #include "persist/aof_propagate.h"
 #include "persist/aof_rewrite.h"
 #include "persist/file.h"
@@ -135,10 +136,11 @@ void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint
 }
 
 void BackgroundSnapshot::Run() {
+  SetThreadName("ember-save");
   // Below the event loops (they are woken first when a client's request arrives, even on a
   // shared core), but not so far below that a save under sustained load never ends: at nice 5
   // a saturated core still gives the walk a quarter of its time.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
+  SetBackgroundThread(5);
   std::string err;
   {
     AtomicFileWriter file(FileSystem::Default(), opts_.path, opts_.temp_path);
@@ -179,6 +181,9 @@ void BackgroundSnapshot::Run() {
       std::lock_guard lk(mu_);
       early_bytes_ -= freed;
     };
+    // A partition of a large keyspace takes a millisecond or more to encode: give a core
+    // shared with an event loop back every 100 µs or so.
+    YieldPoint yield;
     for (int d = 0; d < ks_.num_dbs() && err.empty(); ++d) {
       const size_t di = static_cast<size_t>(d);
       // Empty at the start: nothing to write (what writers add later is not in the image;
@@ -210,7 +215,9 @@ void BackgroundSnapshot::Run() {
         for (Entry* e : copy) {
           Encode(e, &w, &resp);
           FreeEntry(e);
+          yield.Step();
         }
+        yield.Check();
         if (!resp.empty()) w.Raw(resp);
         flush(false);
         if ((i & 63) == 63) drain(di);

@@ -433,6 +433,10 @@ struct DirectiveBuilder {
     t.push_back(Int("event-loop-poll-us", &c.event_loop_poll_us, 20, 0, 1000, true,
                     "microseconds an event loop keeps polling for work before it sleeps, while "
                     "work keeps arriving that soon (Ember; 0 = never poll)"));
+    t.push_back(Int("event-loop-slice-us", &c.event_loop_slice_us, 100, 0, 100000, false,
+                    "time slice the event loops ask the kernel for (Linux 6.12+): a loop woken "
+                    "by a request then preempts background work on its core at once (Ember; "
+                    "0 = the kernel's default)"));
     // UDP (Ember): see README.md, "UDP", for why it is off by default.
     t.push_back(Int("udp-port", &c.udp_port, 0, 0, 65535, false,
                     "UDP port for one-datagram requests on the bind addresses (0 = off; may "

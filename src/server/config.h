@@ -55,8 +55,9 @@ class Config {
 
   // Numeric settings read on hot paths.
   std::atomic<int64_t> port{6379};
-  std::atomic<int64_t> threads{1};              // the constructor sets the number of cores
-  std::atomic<int64_t> event_loop_poll_us{20};  // Worker::Loop's polling before it sleeps
+  std::atomic<int64_t> threads{1};                // the constructor sets the number of cores
+  std::atomic<int64_t> event_loop_poll_us{20};    // Worker::Loop's polling before it sleeps
+  std::atomic<int64_t> event_loop_slice_us{100};  // the loops' scheduler time slice, 0 = default
   std::atomic<int64_t> databases{16};
   std::atomic<int64_t> maxclients{10000};
   std::atomic<int64_t> timeout{0};

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/strutil.h"
+#include "base/thread.h"
 #include "net/socket.h"
 #include "net/udp.h"
 #include "persist/snapshot.h"
@@ -164,9 +165,10 @@ void Server::RunInBackground(std::function<void()> fn) {
 }
 
 void Server::BackgroundLoop() {
+  SetThreadName("ember-lazyfree");
   // Lazy freeing (FLUSHALL ASYNC, UNLINK) yields the CPU to the event loops: freeing ten
   // million entries must not delay a client on the same core.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+  SetBackgroundThread(10);
   while (true) {
     std::function<void()> job;
     {
@@ -190,6 +192,8 @@ bool Server::lfu_policy() const {
 }
 
 void Server::CronLoop() {
+  SetThreadName("ember-cron");
+  SetBackgroundThread(0);  // the active expiry must not preempt a loop when it wakes up
   while (!shutdown_.load()) {
     int64_t hz = std::max<int64_t>(1, config_->hz.load());
     int64_t period_us = 1'000'000 / hz;

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "base/clock.h"
+#include "base/thread.h"
 #include "server/aof.h"
 #include "server/log.h"
 
@@ -117,6 +118,9 @@ void Worker::RunMailbox() {
 }
 
 void Worker::Loop() {
+  SetThreadName("ember-loop-" + std::to_string(index_));
+  if (int64_t slice_us = server_->config().event_loop_slice_us.load(); slice_us > 0)
+    SetTimeSlice(static_cast<uint64_t>(slice_us) * 1000);
   net::Poller::Event events[256];
   while (!stop_.load(std::memory_order_relaxed)) {
     int64_t woke_us;  // MonotonicUs() when the wait returned

@@ -172,7 +172,11 @@ std::function<void()> Database::TakeAll(size_t* removed,
   if (removed) *removed = n;
   if (while_locked) while_locked();
   for (size_t i = kPartitions; i > 0; --i) parts_[i - 1].mu.unlock();
-  return [tables]() { tables->clear(); };
+  return [tables]() {
+    YieldPoint yield;  // ten million frees must not hold a shared core for a whole tick
+    for (KeyTable& t : *tables) t.Clear(&yield);
+    tables->clear();
+  };
 }
 
 uint64_t Database::Scan(uint64_t cursor, size_t count, int64_t now_ms,

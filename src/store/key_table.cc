@@ -109,7 +109,7 @@ Entry* KeyTable::Random(uint64_t rnd) const {
   }
 }
 
-void KeyTable::Clear() {
+void KeyTable::Clear(YieldPoint* yield) {
   Entry** b = slots();
   if (b == nullptr) return;
   for (size_t i = 0, m = mask(); i <= m; ++i) {
@@ -118,6 +118,7 @@ void KeyTable::Clear() {
       Entry* next = e->next;
       FreeEntry(e);
       e = next;
+      if (yield) yield->Step();
     }
   }
   free(b);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/thread.h"
 #include "store/entry.h"
 
 namespace ember {
@@ -85,8 +86,8 @@ class KeyTable {
   void ForEach(Fn&& fn) const;
   // A random entry (nullptr when empty); `rnd` is a random number.
   Entry* Random(uint64_t rnd) const;
-  // Frees every entry.
-  void Clear();
+  // Frees every entry; with `yield`, stepping it once per entry (lazy freeing).
+  void Clear(YieldPoint* yield = nullptr);
 
  private:
   void Resize(size_t buckets);

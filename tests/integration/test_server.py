@@ -587,3 +587,45 @@ def test_event_loop_polls_only_while_busy(server, is_ember):
     assert idle < 0.2, "server used %.2f s of CPU in 1 s without requests" % idle
     assert c.call("CONFIG", "SET", "event-loop-poll-us", "0") == b"OK"
     assert c.call("GET", "k199") == b"v"
+
+
+def _threads(pid):
+    """{thread name: [scheduling policy, ...]} of a process, from /proc (policy 0 = normal,
+    3 = batch)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                policy = int(f.read().rsplit(")", 1)[1].split()[38])
+        except OSError:
+            continue  # the thread ended meanwhile
+        out.setdefault(name, []).append(policy)
+    return out
+
+
+def test_threads_are_named_and_background_work_is_batch(server, is_ember):
+    """The server's threads carry names (ps -L, top -H, perf); the cron and the lazy-free
+    thread run as SCHED_BATCH, so that waking up never preempts an event loop on their core,
+    while the event loops stay normal threads. event-loop-slice-us is read at startup."""
+    if not is_ember:
+        return  # Ember's threads
+    srv = server.start(["--threads", "2", "--event-loop-slice-us", "300"])
+    c = srv.conn()
+    assert pairs(c.call("CONFIG", "GET", "event-loop-slice-us")) == {
+        b"event-loop-slice-us": b"300"}
+    assert error_of(c, "CONFIG", "SET", "event-loop-slice-us", "100").startswith(
+        "ERR CONFIG SET")
+    assert c.call("FLUSHALL", "ASYNC") == b"OK"  # the lazy-free thread still works
+    threads = _threads(srv.pid)
+    assert threads.get("ember-loop-0") == [0] and threads.get("ember-loop-1") == [0], threads
+    assert threads.get("ember-cron") == [3], threads
+    assert threads.get("ember-lazyfree") == [3], threads
+    for i in range(2000):
+        c.send_command("SET", "k%d" % i, "v")
+    for i in range(2000):
+        assert c.read_reply() == b"OK"
+    assert c.call("FLUSHALL", "ASYNC") == b"OK"
+    assert c.call("DBSIZE") == 0
+    assert c.call("SET", "after", "1") == b"OK"

@@ -1,0 +1,112 @@
+#include "base/thread.h"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace ember {
+namespace {
+
+// The kernel's struct sched_attr, to read back what SetTimeSlice asked for.
+struct Attr {
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+  uint32_t sched_util_min;
+  uint32_t sched_util_max;
+};
+
+// Runs fn on a fresh thread, so that scheduling changes do not outlive the test.
+template <typename Fn>
+void OnThread(Fn fn) {
+  std::thread t(fn);
+  t.join();
+}
+
+TEST(ThreadTest, NameIsSetAndCutTo15Characters) {
+  OnThread([] {
+    char name[32] = {};
+    SetThreadName("ember-test");
+    ASSERT_EQ(pthread_getname_np(pthread_self(), name, sizeof(name)), 0);
+    EXPECT_EQ(std::string(name), "ember-test");
+    SetThreadName("ember-a-very-long-thread-name");
+    ASSERT_EQ(pthread_getname_np(pthread_self(), name, sizeof(name)), 0);
+    EXPECT_EQ(std::string(name), "ember-a-very-lo");
+  });
+}
+
+TEST(ThreadTest, BackgroundThreadIsBatchAndLowerPriority) {
+  OnThread([] {
+    errno = 0;
+    const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    ASSERT_EQ(errno, 0);
+    SetBackgroundThread(3);
+    EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+    EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), std::min(before + 3, 19));
+  });
+  // Only that thread changed.
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+}
+
+TEST(ThreadTest, TimeSliceIsWhatTheKernelKeepsWhereSupported) {
+  OnThread([] {
+    const bool supported = SetTimeSlice(200'000);
+    Attr attr{};
+    ASSERT_EQ(syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0), 0);
+    EXPECT_EQ(attr.sched_policy, static_cast<uint32_t>(SCHED_OTHER));
+    // Linux 6.12+ keeps a normal thread's custom slice and reports it as sched_runtime.
+    if (supported) {
+      EXPECT_EQ(attr.sched_runtime, 200'000u);
+    }
+  });
+  OnThread([] {
+    // A batch thread's policy is left alone.
+    SetBackgroundThread(0);
+    EXPECT_FALSE(SetTimeSlice(200'000));
+    EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+  });
+}
+
+TEST(ThreadTest, YieldPointYieldsOncePerPeriod) {
+  YieldPoint never(1'000'000'000);  // a period no test reaches
+  for (int i = 0; i < 10'000; ++i) never.Step();
+  never.Check();
+  EXPECT_EQ(never.yields(), 0u);
+
+  YieldPoint always(0);
+  for (int i = 0; i < 255; ++i) always.Step();
+  EXPECT_EQ(always.yields(), 0u);  // the clock is read every 256 steps
+  always.Step();
+  EXPECT_EQ(always.yields(), 1u);
+  for (int i = 0; i < 256 * 3; ++i) always.Step();
+  EXPECT_EQ(always.yields(), 4u);
+  always.Check();
+  EXPECT_EQ(always.yields(), 5u);
+
+  YieldPoint soon(1000);  // 1 ms
+  soon.Check();
+  EXPECT_EQ(soon.yields(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  soon.Check();
+  EXPECT_EQ(soon.yields(), 1u);
+  soon.Check();
+  EXPECT_EQ(soon.yields(), 1u);  // the period starts again at the yield
+}
+
+}  // namespace
+}  // namespace ember
