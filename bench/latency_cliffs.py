@@ -49,7 +49,9 @@ and the server is stopped afterwards so its memory is freed):
            EXPIRE_KEYS, DBSIZE polled every 10 ms: the active expiry cycle's speed).
 
 Per scenario table: max, p99.9, p99 (ms), samples, samples over 5 ms, the offset of the max from
-the window start, and Ember/Redis ratios of max and p99.9. Rounds: the 10M scenarios 1 round by
+the window start, and Ember/Redis ratios of max and p99.9. With --sched-trace (root, perf, 2+
+CPUs) the server CPU's context switches are recorded too, and each slow sample is split into the
+server's own threads' time, idle time and other tasks' time (bench/README.md). Rounds: the 10M scenarios 1 round by
 default (--rounds), expiry 3 (--expiry-rounds); with more rounds, the median per figure and the
 worst max. Stops only processes it started, by PID; removes its temp directories (keeps the
 pre-generated fill file in /tmp for reuse unless --no-cache).
@@ -261,6 +263,11 @@ class SchedTrace:
         return runs
 
 
+# The server's threads have its PID as thread group; its fork children (Redis's BGSAVE, first
+# named like their parent, then redis-rdb-bgsave) are the server's work too.
+SERVER_COMMS = ("ember-", "redis-server", "redis-rdb", "redis-aof")
+
+
 def attribute(runs, server_pid, window_ns):
     """Run time on the server CPU within [t0, t1]: server, idle, other, and by thread name
     (the server's threads, then the other tasks, largest first)."""
@@ -271,7 +278,7 @@ def attribute(runs, server_pid, window_ns):
         if e <= t0 or s >= t1:
             continue
         d = min(e, t1) - max(s, t0)
-        if tgid == server_pid or comm.startswith(("ember-", "redis-rdb", "redis-aof")):
+        if tgid == server_pid or comm.startswith(SERVER_COMMS):
             own += d
             mine[comm] = mine.get(comm, 0) + d
         else:
@@ -311,8 +318,9 @@ def fmt_stalls(st):
     parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
              f"others {x['other']:.1f}" + (": " + ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
                                            if x["who"] else "") + "]" for x in st["stalls"]]
+    more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
     return (f"; without other tasks' time: max {st['own_max']:.2f} ms, >5ms {st['own_over']}"
-            + ("; stalls: " + "; ".join(parts) if parts else ""))
+            + ("; stalls: " + "; ".join(parts[:6]) + more if parts else ""))
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -652,7 +660,13 @@ def table(title, rows, extra_cols, note=""):
               "('w/o others'), with what had the server's CPU meanwhile (ms):\n")
         for side, sts in rows.items():
             for i, s in enumerate(sts):
-                for x in s["stalls"]:
+                shown = sorted(s["stalls"], key=lambda x: -(x["ms"] - x["other"]))
+                if len(shown) > 8:  # the largest own stalls first, and the largest samples
+                    rest = sorted(shown[8:], key=lambda x: -x["ms"])
+                    shown = shown[:8] + rest[:2]
+                    print(f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: "
+                          f"{len(s['stalls']) - len(shown)} more samples over 5 ms not listed")
+                for x in shown:
                     who = ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
                     tag = "largest w/o others: " if x.get("own_worst") else ""
                     print(f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: {tag}{x['ms']:.2f} at "
