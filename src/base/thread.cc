@@ -1,5 +1,6 @@
 #include "base/thread.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -7,6 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "base/clock.h"
 
@@ -46,6 +50,35 @@ void SetBackgroundThread(int nice_delta) {
   sched_param param{};
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);  // keeps the nice value
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice + nice_delta);
+}
+
+int SetBackgroundThreadsNamed(const std::string& name, int nice_delta) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return 0;
+  errno = 0;
+  const int process_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
+  const int base = errno == 0 ? process_nice : 0;
+  int changed = 0;
+  while (dirent* d = readdir(dir)) {
+    if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+    const pid_t tid = static_cast<pid_t>(atoi(d->d_name));
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/comm", static_cast<int>(tid));
+    FILE* f = fopen(path, "r");
+    if (f == nullptr) continue;  // ended meanwhile
+    char comm[32] = {};
+    const bool read = fgets(comm, sizeof(comm), f) != nullptr;
+    fclose(f);
+    if (!read) continue;
+    comm[strcspn(comm, "\n")] = '\0';
+    if (name != comm || sched_getscheduler(tid) != SCHED_OTHER) continue;
+    sched_param param{};
+    if (sched_setscheduler(tid, SCHED_BATCH, &param) != 0) continue;
+    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), base + nice_delta);
+    ++changed;
+  }
+  closedir(dir);
+  return changed;
 }
 
 bool SetTimeSlice(uint64_t ns) {

@@ -16,6 +16,12 @@ void SetThreadName(const std::string& name);
 // HZ=250.) Best effort: a refusal leaves the thread as it was.
 void SetBackgroundThread(int nice_delta);
 
+// The same for threads of this process that others started and named `name` (jemalloc's
+// purging threads, "jemalloc_bg_thd"): each one not yet SCHED_BATCH becomes so, `nice_delta`
+// below the process. Returns how many changed. Cheap enough to call every second: one
+// /proc/self/task listing.
+int SetBackgroundThreadsNamed(const std::string& name, int nice_delta);
+
 // Asks for a short time slice for the calling thread (Linux 6.12+ lets a normal thread choose
 // its slice, 0.1-100 ms): a woken event loop whose slice is shorter than the running thread's
 // preempts it at once instead of waiting for that thread's slice to end. Returns false where

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -80,6 +82,41 @@ TEST(ThreadTest, TimeSliceIsWhatTheKernelKeepsWhereSupported) {
     EXPECT_FALSE(SetTimeSlice(200'000));
     EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
   });
+}
+
+TEST(ThreadTest, OtherThreadsBecomeBackgroundByName) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool named = false, done = false;
+  pid_t tid = 0;
+  std::thread t([&] {
+    SetThreadName("ember-t-other");
+    std::unique_lock lk(mu);
+    tid = gettid();
+    named = true;
+    cv.notify_all();
+    cv.wait(lk, [&] { return done; });
+  });
+  {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return named; });
+  }
+  errno = 0;
+  const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  ASSERT_EQ(errno, 0);
+  EXPECT_EQ(SetBackgroundThreadsNamed("ember-t-nobody", 2), 0);
+  EXPECT_EQ(sched_getscheduler(tid), SCHED_OTHER);
+  EXPECT_EQ(SetBackgroundThreadsNamed("ember-t-other", 2), 1);
+  EXPECT_EQ(sched_getscheduler(tid), SCHED_BATCH);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(tid)), std::min(before + 2, 19));
+  EXPECT_EQ(SetBackgroundThreadsNamed("ember-t-other", 2), 0);  // already done
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);                // this thread is not
+  {
+    std::lock_guard lk(mu);
+    done = true;
+  }
+  cv.notify_all();
+  t.join();
 }
 
 TEST(ThreadTest, YieldPointYieldsOncePerPeriod) {

@@ -15,7 +15,9 @@
 namespace ember::persist {
 
 namespace {
-constexpr size_t kFlushBytes = 1 << 20;  // write to the file every ~1 MB
+// Write to the file every ~256 KB: one write() of the page cache is not preemptible here, and
+// a core shared with an event loop must come back to it soon.
+constexpr size_t kFlushBytes = 256 << 10;
 }  // namespace
 
 BackgroundSnapshot::BackgroundSnapshot(Keyspace& ks, BackgroundSnapshotOptions opts)
@@ -154,6 +156,9 @@ void BackgroundSnapshot::Run() {
       if (err.empty() && (force || w.buffer().size() >= kFlushBytes))
         err = file.Append(w.TakeBuffer());
     };
+    // A partition of a large keyspace takes a millisecond or more to encode: give a core
+    // shared with an event loop back every 100 µs or so.
+    YieldPoint yield;
     // Partitions writers copied for database d, in whatever order they came.
     auto drain = [&](size_t d) {
       std::vector<std::vector<Entry*>> chunks;
@@ -170,6 +175,7 @@ void BackgroundSnapshot::Run() {
           Encode(e, &w, &resp);
           freed += EntryAllocSize(e);
           FreeEntry(e);
+          yield.Step();
         }
         chunk.clear();
         if (!resp.empty()) {
@@ -181,9 +187,6 @@ void BackgroundSnapshot::Run() {
       std::lock_guard lk(mu_);
       early_bytes_ -= freed;
     };
-    // A partition of a large keyspace takes a millisecond or more to encode: give a core
-    // shared with an event loop back every 100 µs or so.
-    YieldPoint yield;
     for (int d = 0; d < ks_.num_dbs() && err.empty(); ++d) {
       const size_t di = static_cast<size_t>(d);
       // Empty at the start: nothing to write (what writers add later is not in the image;
