@@ -290,6 +290,19 @@ def attribute(runs, server_pid, window_ns):
     return own, idle, other, top
 
 
+def steal_ms(cpu=1):
+    """Time the hypervisor kept CPU `cpu` from this VM so far (/proc/stat 'steal', 10 ms
+    ticks). The guest's scheduler cannot see it: a thread shows as running meanwhile."""
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith(f"cpu{cpu} "):
+                    return int(line.split()[8]) * 1000.0 / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("nan")
+
+
 def explain_stalls(st, samples, runs, server_pid, t0, t1):
     """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
     minus the time other tasks had the server's CPU while it waited."""
@@ -320,6 +333,7 @@ def fmt_stalls(st):
                                            if x["who"] else "") + "]" for x in st["stalls"]]
     more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
     return (f"; without other tasks' time: max {st['own_max']:.2f} ms, >5ms {st['own_over']}"
+            f"; host steal on the server's CPU: {st.get('steal_ms', float('nan')):.0f} ms"
             + ("; stalls: " + "; ".join(parts[:6]) + more if parts else ""))
 
 
@@ -445,6 +459,7 @@ class Bench:
             time.sleep(0.5)
             log(f"  [{side}] fill {a.keys} keys ...")
             with open(a.fill_file, "rb") as fin:
+                steal0 = steal_ms()
                 t0 = now_ns()
                 p = subprocess.Popen(self.client_pin + ["redis-cli", "-h", "127.0.0.1", "-p",
                                                         str(port), "--pipe"],
@@ -466,6 +481,7 @@ class Bench:
             st["secs"] = (t1 - t0) / 1e9
             st["rss_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["fill"] = st
+            st["steal_ms"] = steal_ms() - steal0
             kept.append(("fill", st, samples, t0, t1))
             log(f"    fill: {st['secs']:.1f} s, {st['rate']:.0f} keys/s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
@@ -478,6 +494,7 @@ class Bench:
                                        ["--load-rate", str(a.load_rate)])
             pr = self.start_probe(port, d, "k:%08d", a.keys)
             time.sleep(1)
+            steal0 = steal_ms()
             t0 = now_ns()
             reply = conn.call("BGSAVE")
             t_rtt = now_ns()
@@ -501,6 +518,7 @@ class Bench:
             st["fork_us"] = info.get("latest_fork_usec", "n/a")
             st["status"] = info.get("rdb_last_bgsave_status", "?")
             res["bgsave"] = st
+            st["steal_ms"] = steal_ms() - steal0
             kept.append(("bgsave", st, samples, t0, done))
             log(f"    bgsave: {st['secs']:.1f} s, BGSAVE rtt {st['cmd_ms']:.2f} ms, "
                 f"latest_fork_usec {st['fork_us']}, max {st['max']:.2f} ms, "
@@ -515,6 +533,7 @@ class Bench:
             rss0 = proc_kb(srv.pid) or 0
             pr = self.start_probe(port, d, "k:%08d", a.keys)
             time.sleep(1)
+            steal0 = steal_ms()
             t0 = now_ns()
             conn.call("FLUSHALL", "ASYNC")
             t_rtt = now_ns()
@@ -532,6 +551,7 @@ class Bench:
             st["rss_before_mb"] = rss0 / 1024
             st["rss_after_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["flush"] = st
+            st["steal_ms"] = steal_ms() - steal0
             kept.append(("flushall", st, samples, t0, t1))
             log(f"    flushall async ({n} keys): cmd rtt {st['cmd_ms']:.2f} ms, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, RSS {st['rss_before_mb']:.0f} -> "
@@ -565,6 +585,9 @@ class Bench:
             if conn.call("DBSIZE") != 2 * n:
                 log("  WARNING: DBSIZE != 2n after the load")
             t_exp = t_mono + int((at_ms / 1000.0 - t_wall) * 1e9)  # T on the monotonic clock
+            while now_ns() < t_exp - 1_000_000_000:
+                time.sleep(0.01)
+            steal0 = steal_ms()
             while now_ns() < t_exp:
                 time.sleep(0.01)
             reclaimed = None
@@ -583,6 +606,7 @@ class Bench:
             st = self.stats(samples, t_exp - 1_000_000_000, t_end)
             st["reclaim_s"] = (reclaimed - t_exp) / 1e9 if reclaimed else float("nan")
             st["after"] = conn.call("DBSIZE")
+            st["steal_ms"] = steal_ms() - steal0
             log(f"  [{side}] expiry round {rnd}: reclaim {st['reclaim_s']:.2f} s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
             self.explain(tr, srv, [(f"expiry round {rnd}", st, samples,
@@ -633,7 +657,7 @@ def table(title, rows, extra_cols, note=""):
     hdr = ["server", "max ms", "p99.9 ms", "p99 ms", "p50 ms", "samples", ">5ms", "max at s"]
     traced = all("own_max" in s for sts in rows.values() for s in sts)
     if traced:
-        hdr += ["max w/o others ms", ">5ms w/o others"]
+        hdr += ["max w/o others ms", ">5ms w/o others", "host steal ms"]
     hdr += [c for c, _ in extra_cols] + ["max / Redis", "p99.9 / Redis"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
@@ -650,7 +674,8 @@ def table(title, rows, extra_cols, note=""):
                   str(sum(s["n"] for s in sts)), str(sum(s["over"] for s in sts)),
                   ms(max(sts, key=lambda s: s["max"])["at"])]
         if traced:
-            cells += [ms(max(s["own_max"] for s in sts)), str(sum(s["own_over"] for s in sts))]
+            cells += [ms(max(s["own_max"] for s in sts)), str(sum(s["own_over"] for s in sts)),
+                      "/".join(f"{s.get('steal_ms', float('nan')):.0f}" for s in sts)]
         for _, fn in extra_cols:
             cells.append(fn(sts))
         cells += [ratio(mx, rmax) if red else "-", ratio(p999, rp) if red else "-"]
