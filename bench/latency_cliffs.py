@@ -322,15 +322,19 @@ def explain_stalls(st, samples, runs, server_pid, t0, t1):
         st["stalls"].append(dict(worst, own_worst=True))
     st["own_max"] = own_max / 1e6
     st["own_over"] = sum(1 for x in st["stalls"] if x["ms"] - x["other"] > STALL_MS)
-    st["over_stalls"] = sum(1 for x in st["stalls"] if not x.get("own_worst"))
+
+
+def fmt_who(x):
+    """The threads that had the server's CPU during a sample: 'ember-loop-0 1.3, kdamond.0 4.1'."""
+    return ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
 
 
 def fmt_stalls(st):
     if "stalls" not in st:
         return ""
     parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
-             f"others {x['other']:.1f}" + (": " + ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
-                                           if x["who"] else "") + "]" for x in st["stalls"]]
+             f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "") + "]"
+             for x in st["stalls"]]
     more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
     return (f"; without other tasks' time: max {st['own_max']:.2f} ms, >5ms {st['own_over']}"
             f"; host steal on the server's CPU: {st.get('steal_ms', float('nan')):.0f} ms"
@@ -685,19 +689,18 @@ def table(title, rows, extra_cols, note=""):
               "('w/o others'), with what had the server's CPU meanwhile (ms):\n")
         for side, sts in rows.items():
             for i, s in enumerate(sts):
+                row = f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: "
                 shown = sorted(s["stalls"], key=lambda x: -(x["ms"] - x["other"]))
                 if len(shown) > 8:  # the largest own stalls first, and the largest samples
                     rest = sorted(shown[8:], key=lambda x: -x["ms"])
                     shown = shown[:8] + rest[:2]
-                    print(f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: "
-                          f"{len(s['stalls']) - len(shown)} more samples over 5 ms not listed")
+                    print(f"{row}{len(s['stalls']) - len(shown)} more samples over 5 ms not listed")
                 for x in shown:
-                    who = ", ".join(f"{c} {d:.1f}" for c, d in x["who"])
+                    who = fmt_who(x)
                     tag = "largest w/o others: " if x.get("own_worst") else ""
-                    print(f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: {tag}{x['ms']:.2f} at "
-                          f"{x['at']:.2f} s: server {x['server']:.2f}, idle {x['idle']:.2f}, "
-                          f"others {x['other']:.2f}{f' ({who})' if who else ''}; w/o others "
-                          f"{x['ms'] - x['other']:.2f}")
+                    print(f"{row}{tag}{x['ms']:.2f} at {x['at']:.2f} s: server {x['server']:.2f}, "
+                          f"idle {x['idle']:.2f}, others {x['other']:.2f}"
+                          f"{f' ({who})' if who else ''}; w/o others {x['ms'] - x['other']:.2f}")
 
 
 def main():

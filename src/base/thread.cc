@@ -33,10 +33,19 @@ struct SchedAttr {
 };
 static_assert(sizeof(SchedAttr) == 56);
 
-int ThreadNice() {
+// The nice value of a thread (gettid()) or of the process (getpid()); 0 if unreadable.
+int NiceOf(pid_t who) {
   errno = 0;
-  int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(who));
   return errno == 0 ? nice : 0;
+}
+
+// Thread `tid` becomes SCHED_BATCH at `nice`; false (and nothing changed) if refused.
+bool MakeBatch(pid_t tid, int nice) {
+  sched_param param{};
+  if (sched_setscheduler(tid, SCHED_BATCH, &param) != 0) return false;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice);
+  return true;
 }
 
 }  // namespace
@@ -46,18 +55,14 @@ void SetThreadName(const std::string& name) {
 }
 
 void SetBackgroundThread(int nice_delta) {
-  const int nice = ThreadNice();
-  sched_param param{};
-  pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);  // keeps the nice value
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice + nice_delta);
+  const pid_t self = gettid();
+  MakeBatch(self, NiceOf(self) + nice_delta);
 }
 
 int SetBackgroundThreadsNamed(const std::string& name, int nice_delta) {
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return 0;
-  errno = 0;
-  const int process_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
-  const int base = errno == 0 ? process_nice : 0;
+  const int base = NiceOf(getpid());
   int changed = 0;
   while (dirent* d = readdir(dir)) {
     if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
@@ -72,10 +77,7 @@ int SetBackgroundThreadsNamed(const std::string& name, int nice_delta) {
     if (!read) continue;
     comm[strcspn(comm, "\n")] = '\0';
     if (name != comm || sched_getscheduler(tid) != SCHED_OTHER) continue;
-    sched_param param{};
-    if (sched_setscheduler(tid, SCHED_BATCH, &param) != 0) continue;
-    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), base + nice_delta);
-    ++changed;
+    if (MakeBatch(tid, base + nice_delta)) ++changed;
   }
   closedir(dir);
   return changed;
@@ -89,9 +91,15 @@ bool SetTimeSlice(uint64_t ns) {
   SchedAttr attr{};
   attr.size = sizeof(attr);
   attr.sched_policy = SCHED_OTHER;
-  attr.sched_nice = ThreadNice();
+  attr.sched_nice = NiceOf(gettid());
   attr.sched_runtime = ns;
   return syscall(SYS_sched_setattr, 0, &attr, 0) == 0;
+}
+
+uint64_t TimeSlice() {
+  SchedAttr attr{};
+  if (syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) != 0) return 0;
+  return attr.sched_runtime;
 }
 
 YieldPoint::YieldPoint(int64_t period_us) : period_us_(period_us), last_us_(MonotonicUs()) {}

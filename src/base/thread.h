@@ -27,6 +27,9 @@ int SetBackgroundThreadsNamed(const std::string& name, int nice_delta);
 // preempts it at once instead of waiting for that thread's slice to end. Returns false where
 // the kernel does not support it; nothing changes then.
 bool SetTimeSlice(uint64_t ns);
+// The calling thread's time slice as the kernel reports it (sched_getattr's sched_runtime: the
+// slice SetTimeSlice set, on Linux 6.12+); 0 if it cannot be read.
+uint64_t TimeSlice();
 
 // Lets a long background job (lazy freeing, a snapshot's walk) give its core away about every
 // `period_us` of work. The job calls Step() between small units of work; every 256 steps the

@@ -1,8 +1,5 @@
 #include "persist/background_snapshot.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <utility>
 
 #include "base/strutil.h"
