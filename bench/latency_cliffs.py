@@ -50,7 +50,8 @@ and the server is stopped afterwards so its memory is freed):
 
 Per scenario table: max, p99.9, p99 (ms), samples, samples over 5 ms, the offset of the max from
 the window start, and Ember/Redis ratios of max and p99.9. With --sched-trace (root, perf, 2+
-CPUs) the server CPU's context switches are recorded too, and each slow sample is split into the
+CPUs) the server CPU's context switches and both CPUs' wake-ups are recorded too, and each slow
+sample is split into the probe's wait for its CPU once the reply woke it, and, until the reply, the
 server's own threads' time, idle time and other tasks' time (bench/README.md). Rounds: the 10M scenarios 1 round by
 default (--rounds), expiry 3 (--expiry-rounds); with more rounds, the median per figure and the
 worst max. Stops only processes it started, by PID; removes its temp directories (keeps the
@@ -59,6 +60,7 @@ pre-generated fill file in /tmp for reuse unless --no-cache).
 
 import argparse
 import array
+import bisect
 import math
 import os
 import random
@@ -202,17 +204,21 @@ def generate_fill_file(path, n):
 # ---------------------------------------------------------------- stall attribution
 
 class SchedTrace:
-    """`perf record -e sched:sched_switch` on the server's CPU, on the probe's clock.
+    """`perf record` of the scheduler's switches on the server's CPU and of wake-ups on the
+    server's and the probe's CPUs, on the probe's clock.
 
     For a slow probe sample it tells who had the server's CPU meanwhile: the server's own
     threads (and its fork children), nobody (idle), or other tasks (kernel threads, other
-    processes). A sample minus the other tasks' time is the server's own latency: what the
-    sample would have been had the server had its core to itself."""
+    processes); and how long the probe, woken by the reply, waited for its own CPU. A sample
+    minus the probe's wait and the other tasks' time is the server's own latency: what the
+    sample would have been had the server had its core to itself and the probe run at once."""
 
-    def __init__(self, cpu, path):
+    def __init__(self, cpu, probe_cpu, path):
         self.path = path
+        self.cpu = cpu
         self.p = subprocess.Popen(["perf", "record", "-q", "-e", "sched:sched_switch", "-e",
-                                   "sched:sched_stat_runtime", "-C", str(cpu),
+                                   "sched:sched_stat_runtime", "-e", "sched:sched_wakeup",
+                                   "-C", f"{cpu},{probe_cpu}",
                                    "-k", "CLOCK_MONOTONIC", "-o", path],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, start_new_session=True)
@@ -220,26 +226,35 @@ class SchedTrace:
         time.sleep(0.5)  # perf's start-up
 
     def stop(self):
-        """Stops recording; returns [start_ns, end_ns, tgid, tid, comm] of the CPU's runs.
+        """Stops recording. Returns the server CPU's runs, [start_ns, end_ns, tgid, tid, comm],
+        and {tid: sorted wake-up times (ns)} from both CPUs.
 
         A switch away from a task is recorded, a switch away from the idle task is not: a run
         that follows a recorded switch starts at it, one that follows an idle period starts
         its runtime (the sum of its sched_stat_runtime deltas) before it ends."""
         stop_proc(self.p, signal.SIGINT)
-        out = subprocess.run(["perf", "script", "-i", self.path, "-F", "pid,tid,time,trace"],
+        out = subprocess.run(["perf", "script", "-i", self.path, "-F", "pid,tid,cpu,time,trace"],
                              capture_output=True, text=True).stdout
         os.unlink(self.path)
-        runs = []
+        runs, wakes = [], {}
         last_t, last_next = None, None  # the previous recorded switch and whom it ran
         ran = {}  # tid -> runtime (ns) since its last switch-out
         for line in out.splitlines():
-            # "pid/tid secs: comm=a pid=1 runtime=N [ns]" (sched_stat_runtime) or
-            # "pid/tid secs: prev_comm=a prev_pid=1 ... ==> next_comm=b next_pid=2 ..."
+            # "pid/tid [cpu] secs: comm=a pid=1 runtime=N [ns]" (sched_stat_runtime),
+            # "pid/tid [cpu] secs: comm=a pid=1 prio=P target_cpu=C" (sched_wakeup) or
+            # "pid/tid [cpu] secs: prev_comm=a prev_pid=1 ... ==> next_comm=b next_pid=2 ..."
             try:
-                ids, rest = line.split(None, 1)
+                ids, cpu, rest = line.split(None, 2)
                 ts, trace = rest.split(":", 1)
                 pid, tid = (int(x) for x in ids.split("/"))
+                cpu = int(cpu.strip("[]"))
                 t = int(round(float(ts) * 1e9))
+                if "target_cpu=" in trace:
+                    woken = int(trace.split(" pid=", 1)[1].split()[0])
+                    wakes.setdefault(woken, []).append(t)
+                    continue
+                if cpu != self.cpu:
+                    continue
                 if "==>" not in trace:
                     if "runtime=" in trace:
                         ran[tid] = ran.get(tid, 0) + int(trace.split("runtime=", 1)[1].split()[0])
@@ -259,8 +274,10 @@ class SchedTrace:
             ran[tid] = 0
             last_t, last_next = t, next_tid
         runs.sort()
+        for v in wakes.values():
+            v.sort()
         # What no run covers is idle time (or a task that never switched out while recorded).
-        return runs
+        return runs, wakes
 
 
 # The server's threads have its PID as thread group; its fork children (Redis's BGSAVE, first
@@ -303,25 +320,37 @@ def steal_ms(cpu=1):
     return float("nan")
 
 
-def explain_stalls(st, samples, runs, server_pid, t0, t1):
+def probe_woken(wakes, probe_pid, s, e):
+    """When the reply woke the probe for the sample [s, e] (the last wake-up of the probe in
+    it), or e if it was not woken (the reply came before it slept)."""
+    w = wakes.get(probe_pid, [])
+    i = bisect.bisect_right(w, e) - 1
+    return w[i] if i >= 0 and w[i] >= s else e
+
+
+def explain_stalls(st, samples, runs, wakes, server_pid, probe_pid, t0, t1):
     """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
-    minus the time other tasks had the server's CPU while it waited."""
+    minus the time the woken probe waited for its CPU and the time other tasks had the
+    server's CPU until the reply."""
     st["stalls"] = []
     own_max, worst = 0, None
     for s, r in samples:
         if not t0 <= s <= t1:
             continue
-        own, idle, other, top = attribute(runs, server_pid, (s, s + r))
+        w = probe_woken(wakes, probe_pid, s, s + r)
+        own, idle, other, top = attribute(runs, server_pid, (s, w))
         x = {"at": (s - t0) / 1e9, "ms": r / 1e6, "server": own / 1e6, "idle": idle / 1e6,
-             "other": other / 1e6, "who": [(c, d / 1e6) for c, d in top]}
-        if r - other > own_max:
-            own_max, worst = r - other, x
+             "other": other / 1e6, "probe": (s + r - w) / 1e6,
+             "who": [(c, d / 1e6) for c, d in top]}
+        x["own"] = x["ms"] - x["probe"] - x["other"]
+        if x["own"] * 1e6 > own_max:
+            own_max, worst = x["own"] * 1e6, x
         if r > STALL_MS * 1e6:
             st["stalls"].append(x)
     if worst is not None and worst not in st["stalls"]:
         st["stalls"].append(dict(worst, own_worst=True))
     st["own_max"] = own_max / 1e6
-    st["own_over"] = sum(1 for x in st["stalls"] if x["ms"] - x["other"] > STALL_MS)
+    st["own_over"] = sum(1 for x in st["stalls"] if x["own"] > STALL_MS)
 
 
 def fmt_who(x):
@@ -333,10 +362,11 @@ def fmt_stalls(st):
     if "stalls" not in st:
         return ""
     parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
-             f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "") + "]"
-             for x in st["stalls"]]
+             f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "")
+             + f"; probe waited {x['probe']:.1f}]" for x in st["stalls"]]
     more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
-    return (f"; without other tasks' time: max {st['own_max']:.2f} ms, >5ms {st['own_over']}"
+    return (f"; without other tasks' time and the probe's wait: max {st['own_max']:.2f} ms, "
+            f">5ms {st['own_over']}"
             f"; host steal on the server's CPU: {st.get('steal_ms', float('nan')):.0f} ms"
             + ("; stalls: " + "; ".join(parts[:6]) + more if parts else ""))
 
@@ -363,15 +393,15 @@ class Bench:
             log("  --sched-trace needs root, perf (Debian linux-perf) and 2+ CPUs: off")
 
     def start_trace(self, d):
-        return SchedTrace(1, os.path.join(d, "sched.data")) if self.trace else None
+        return SchedTrace(1, 0, os.path.join(d, "sched.data")) if self.trace else None
 
     def explain(self, tr, srv, kept):
         """Attributes the slow samples of each (label, stats, samples, t0, t1) in kept."""
         if tr is None:
             return
-        runs = tr.stop()
-        for label, st, samples, t0, t1 in kept:
-            explain_stalls(st, samples, runs, srv.pid, t0, t1)
+        runs, wakes = tr.stop()
+        for label, st, samples, probe_pid, t0, t1 in kept:
+            explain_stalls(st, samples, runs, wakes, srv.pid, probe_pid, t0, t1)
             log(f"    {label}{fmt_stalls(st)}")
 
     def server_cmd(self, side, port, d):
@@ -486,7 +516,7 @@ class Bench:
             st["rss_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["fill"] = st
             st["steal_ms"] = steal_ms() - steal0
-            kept.append(("fill", st, samples, t0, t1))
+            kept.append(("fill", st, samples, pr[0].pid, t0, t1))
             log(f"    fill: {st['secs']:.1f} s, {st['rate']:.0f} keys/s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
 
@@ -523,7 +553,7 @@ class Bench:
             st["status"] = info.get("rdb_last_bgsave_status", "?")
             res["bgsave"] = st
             st["steal_ms"] = steal_ms() - steal0
-            kept.append(("bgsave", st, samples, t0, done))
+            kept.append(("bgsave", st, samples, pr[0].pid, t0, done))
             log(f"    bgsave: {st['secs']:.1f} s, BGSAVE rtt {st['cmd_ms']:.2f} ms, "
                 f"latest_fork_usec {st['fork_us']}, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
@@ -556,7 +586,7 @@ class Bench:
             st["rss_after_mb"] = (proc_kb(srv.pid) or 0) / 1024
             res["flush"] = st
             st["steal_ms"] = steal_ms() - steal0
-            kept.append(("flushall", st, samples, t0, t1))
+            kept.append(("flushall", st, samples, pr[0].pid, t0, t1))
             log(f"    flushall async ({n} keys): cmd rtt {st['cmd_ms']:.2f} ms, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, RSS {st['rss_before_mb']:.0f} -> "
                 f"{st['rss_after_mb']:.0f} MB, top {fmt_top(st['top'])}")
@@ -613,7 +643,7 @@ class Bench:
             st["steal_ms"] = steal_ms() - steal0
             log(f"  [{side}] expiry round {rnd}: reclaim {st['reclaim_s']:.2f} s, max {st['max']:.2f} ms, "
                 f"p99.9 {st['p999']:.2f} ms, >5ms {st['over']}, top {fmt_top(st['top'])}")
-            self.explain(tr, srv, [(f"expiry round {rnd}", st, samples,
+            self.explain(tr, srv, [(f"expiry round {rnd}", st, samples, pr[0].pid,
                                     t_exp - 1_000_000_000, t_end)])
         finally:
             conn.close()
@@ -685,12 +715,13 @@ def table(title, rows, extra_cols, note=""):
         cells += [ratio(mx, rmax) if red else "-", ratio(p999, rp) if red else "-"]
         print("| " + " | ".join(cells) + " |")
     if traced:
-        print("\nSamples over 5 ms, and the largest sample once other tasks' time is taken out "
-              "('w/o others'), with what had the server's CPU meanwhile (ms):\n")
+        print("\nSamples over 5 ms, and the largest sample once other tasks' time and the probe's "
+              "wait are taken out ('w/o others'), with what had the server's CPU until the reply "
+              "and how long the probe, woken by the reply, waited for its own CPU (ms):\n")
         for side, sts in rows.items():
             for i, s in enumerate(sts):
                 row = f"- {side}{f' round {i + 1}' if len(sts) > 1 else ''}: "
-                shown = sorted(s["stalls"], key=lambda x: -(x["ms"] - x["other"]))
+                shown = sorted(s["stalls"], key=lambda x: -x["own"])
                 if len(shown) > 8:  # the largest own stalls first, and the largest samples
                     rest = sorted(shown[8:], key=lambda x: -x["ms"])
                     shown = shown[:8] + rest[:2]
@@ -700,7 +731,8 @@ def table(title, rows, extra_cols, note=""):
                     tag = "largest w/o others: " if x.get("own_worst") else ""
                     print(f"{row}{tag}{x['ms']:.2f} at {x['at']:.2f} s: server {x['server']:.2f}, "
                           f"idle {x['idle']:.2f}, others {x['other']:.2f}"
-                          f"{f' ({who})' if who else ''}; w/o others {x['ms'] - x['other']:.2f}")
+                          f"{f' ({who})' if who else ''}; probe waited {x['probe']:.2f}; "
+                          f"w/o others {x['own']:.2f}")
 
 
 def main():
@@ -726,8 +758,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep server directories (logs)")
     ap.add_argument("--no-rt", action="store_true", help="do not run the probe under SCHED_FIFO")
     ap.add_argument("--sched-trace", action="store_true",
-                    help="record the server CPU's context switches (perf) and split each slow "
-                         "sample into the server's own time and other tasks' time")
+                    help="record the server CPU's context switches and both CPUs' wake-ups "
+                         "(perf) and split each slow sample into the probe's wait for its CPU, "
+                         "the server's own time and other tasks' time")
     ap.add_argument("--no-cache", action="store_true")
     ap.add_argument("--server-nice", type=int, default=int(env("SERVER_NICE", -10)),
                     help="nice value of the servers (root only; 0 = off). The machine may be "
