@@ -358,10 +358,11 @@ def write_tables(a, out):
             rows = []
             cols = [("max ms", "max ms"), ("p99.9 ms", "p99.9 ms"), ("p99 ms", "p99 ms"),
                     (">5ms", "samples >5 ms"), ("samples", "samples")]
-            # With --sched-trace: the figures once other tasks' time on the server's CPU is out.
+            # With --sched-trace: the figures once other tasks' time on the server's CPU and the
+            # probe's wait for its own CPU are out (the server's own latency).
             if all("max w/o others ms" in hdr for _, hdr, _ in tabs):
-                cols += [("max w/o others ms", "max w/o other tasks ms"),
-                         (">5ms w/o others", ">5 ms w/o other tasks")]
+                cols += [("max w/o others ms", "server's own max ms"),
+                         (">5ms w/o others", "server's own >5 ms")]
             for head, hdr, trs in tabs:
                 for r in trs:
                     rows.append([re.sub(r"\s*\(.*", "", head), r[0]]
@@ -558,11 +559,11 @@ def plots(a, out):
                 mx = [first_float(r[imax]) for r in rows]
                 p9 = [first_float(r[ip999]) for r in rows]
                 x = range(len(servers))
-                if "max w/o others ms" in hdr:  # --sched-trace: max once other tasks are out
+                if "max w/o others ms" in hdr:  # --sched-trace: the server's own max
                     io = hdr.index("max w/o others ms")
                     own = [first_float(r[io]) for r in rows]
                     ax.bar([i - 0.27 for i in x], mx, 0.27, label="max", color=E)
-                    ax.bar(list(x), own, 0.27, label="max w/o other tasks", color="#7fb3d5")
+                    ax.bar(list(x), own, 0.27, label="server's own max", color="#7fb3d5")
                     ax.bar([i + 0.27 for i in x], p9, 0.27, label="p99.9", color=R)
                 else:
                     ax.bar([i - 0.2 for i in x], mx, 0.4, label="max", color=E)

@@ -216,12 +216,16 @@ TEST(KeyTableTest, MoveAndClear) {
   EXPECT_EQ(c.bucket_count(), 0u);
 }
 
-TEST(KeyTableTest, ForEachVisitsAll) {
-  KeyTable t;
-  for (int i = 0; i < 777; ++i) Add(t, Key(i));
-  size_t n = 0;
-  t.ForEach([&](const Entry*) { ++n; });
-  EXPECT_EQ(n, 777u);
+TEST(KeyTableTest, ForEachVisitsEveryEntryOnce) {
+  // Sizes around the walk's look-ahead (8 buckets): tables smaller than it, and larger.
+  for (int count : {0, 1, 3, 9, 777}) {
+    KeyTable t;
+    for (int i = 0; i < count; ++i) Add(t, Key(i));
+    std::multiset<std::string> seen;
+    t.ForEach([&](const Entry* e) { seen.emplace(e->key()); });
+    ASSERT_EQ(seen.size(), static_cast<size_t>(count)) << count;
+    for (int i = 0; i < count; ++i) EXPECT_EQ(seen.count(Key(i)), 1u) << Key(i);
+  }
 }
 
 }  // namespace
