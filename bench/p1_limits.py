@@ -133,6 +133,9 @@ def profiled_run(args, srv, test, d):
         raise SystemExit(f"perf record of redis-benchmark failed:\n{cp.stdout}{cp.stderr}")
     sshares, suser, stop = perf_shares(sdata)
     cshares, _, _ = perf_shares(cdata)
+    if not sshares or not cshares:  # perf could not sample (permissions, no symbols)
+        log(f"perf recorded nothing usable for {srv['name']} {test}: the profile is skipped")
+        return None
     parts = {}
     for label, sym in SERVER_PARTS:
         parts[label] = sshares.get(sym, (0.0, 0.0))[0]
@@ -229,6 +232,8 @@ def main():
                 for s in ("ember", "redis"):
                     log(f"profiling {t.upper()} P1 {s}")
                     prof[(t, s)] = profiled_run(args, servers[s], t, out_dir)
+            if any(v is None for v in prof.values()):
+                prof = {}
         for srv in servers.values():
             benchlib.stop_proc(srv["proc"])
     finally:
