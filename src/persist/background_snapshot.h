@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/thread.h"
 #include "persist/rdb_writer.h"
 #include "persist/snapshot.h"
 #include "store/database.h"
@@ -82,7 +83,8 @@ class BackgroundSnapshot final : public WriteBarrier {
   // Under p's lock, p pending: moves p's content at the start into *out (copies of the
   // table's entries that writers did not keep, and the kept ones), marks p captured; returns
   // the bytes of the copies.
-  uint64_t TakePartition(Partition& p, std::vector<Entry*>* out);
+  // With `yield` (the snapshot thread, never a writer), steps it once per entry copied.
+  uint64_t TakePartition(Partition& p, std::vector<Entry*>* out, YieldPoint* yield = nullptr);
   // p's slot in kept_ (under p's lock).
   std::unique_ptr<KeptKeys>& KeptOf(Partition& p);
   // A copy of e as the snapshot keeps it (key, value, expiry, access time).
