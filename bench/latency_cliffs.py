@@ -227,7 +227,8 @@ class SchedTrace:
 
     def stop(self):
         """Stops recording. Returns the server CPU's runs, [start_ns, end_ns, tgid, tid, comm],
-        and {tid: sorted wake-up times (ns)} from both CPUs.
+        and {tid: sorted wake-up times (ns)} from both CPUs; under "loop", the wake-ups of any
+        event-loop thread (LOOP_COMMS).
 
         A switch away from a task is recorded, a switch away from the idle task is not: a run
         that follows a recorded switch starts at it, one that follows an idle period starts
@@ -252,6 +253,8 @@ class SchedTrace:
                 if "target_cpu=" in trace:
                     woken = int(trace.split(" pid=", 1)[1].split()[0])
                     wakes.setdefault(woken, []).append(t)
+                    if trace.split("comm=", 1)[1].startswith(LOOP_COMMS):
+                        wakes.setdefault("loop", []).append(t)
                     continue
                 if cpu != self.cpu:
                     continue
@@ -279,6 +282,10 @@ class SchedTrace:
         # What no run covers is idle time (or a task that never switched out while recorded).
         return runs, wakes
 
+
+# The threads that read requests: a wake-up of one marks when a request reached a sleeping
+# server (Redis's main thread, or one of Ember's event loops).
+LOOP_COMMS = ("ember-loop-", "redis-server")
 
 # The server's threads have its PID as thread group; its fork children (Redis's BGSAVE, first
 # named like their parent, then redis-rdb-bgsave) are the server's work too.
@@ -343,6 +350,10 @@ def explain_stalls(st, samples, runs, wakes, server_pid, probe_pid, t0, t1):
              "other": other / 1e6, "probe": (s + r - w) / 1e6,
              "who": [(c, d / 1e6) for c, d in top]}
         x["own"] = x["ms"] - x["probe"] - x["other"]
+        # When the request woke a sleeping event loop (None: the loop was awake, polling or busy).
+        lw = wakes.get("loop", [])
+        i = bisect.bisect_left(lw, s)
+        x["loop_woken"] = (lw[i] - s) / 1e6 if i < len(lw) and lw[i] <= w else None
         if x["own"] * 1e6 > own_max:
             own_max, worst = x["own"] * 1e6, x
         if r > STALL_MS * 1e6:
@@ -351,6 +362,11 @@ def explain_stalls(st, samples, runs, wakes, server_pid, probe_pid, t0, t1):
         st["stalls"].append(dict(worst, own_worst=True))
     st["own_max"] = own_max / 1e6
     st["own_over"] = sum(1 for x in st["stalls"] if x["own"] > STALL_MS)
+
+
+def fmt_loop_woken(x):
+    """'; loop woken at +0.05' (ms into the sample), or '' when the loop did not sleep."""
+    return "" if x.get("loop_woken") is None else f"; loop woken at +{x['loop_woken']:.2f}"
 
 
 def fmt_who(x):
@@ -363,7 +379,7 @@ def fmt_stalls(st):
         return ""
     parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
              f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "")
-             + f"; probe waited {x['probe']:.1f}]" for x in st["stalls"]]
+             + f"; probe waited {x['probe']:.1f}{fmt_loop_woken(x)}]" for x in st["stalls"]]
     more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
     return (f"; without other tasks' time and the probe's wait: max {st['own_max']:.2f} ms, "
             f">5ms {st['own_over']}"
@@ -731,7 +747,8 @@ def table(title, rows, extra_cols, note=""):
                     tag = "largest w/o others: " if x.get("own_worst") else ""
                     print(f"{row}{tag}{x['ms']:.2f} at {x['at']:.2f} s: server {x['server']:.2f}, "
                           f"idle {x['idle']:.2f}, others {x['other']:.2f}"
-                          f"{f' ({who})' if who else ''}; probe waited {x['probe']:.2f}; "
+                          f"{f' ({who})' if who else ''}; probe waited {x['probe']:.2f}"
+                          f"{fmt_loop_woken(x)}; "
                           f"w/o others {x['own']:.2f}")
 
 
