@@ -227,7 +227,7 @@ class SchedTrace:
 
     def stop(self):
         """Stops recording. Returns the server CPU's runs, [start_ns, end_ns, tgid, tid, comm],
-        and {tid: sorted wake-up times (ns)} from both CPUs; under "loop", the wake-ups of any
+        {tid: sorted wake-up times (ns)} from both CPUs, and the sorted wake-up times of any
         event-loop thread (LOOP_COMMS).
 
         A switch away from a task is recorded, a switch away from the idle task is not: a run
@@ -237,7 +237,7 @@ class SchedTrace:
         out = subprocess.run(["perf", "script", "-i", self.path, "-F", "pid,tid,cpu,time,trace"],
                              capture_output=True, text=True).stdout
         os.unlink(self.path)
-        runs, wakes = [], {}
+        runs, wakes, loop_wakes = [], {}, []
         last_t, last_next = None, None  # the previous recorded switch and whom it ran
         ran = {}  # tid -> runtime (ns) since its last switch-out
         for line in out.splitlines():
@@ -254,7 +254,7 @@ class SchedTrace:
                     woken = int(trace.split(" pid=", 1)[1].split()[0])
                     wakes.setdefault(woken, []).append(t)
                     if trace.split("comm=", 1)[1].startswith(LOOP_COMMS):
-                        wakes.setdefault("loop", []).append(t)
+                        loop_wakes.append(t)
                     continue
                 if cpu != self.cpu:
                     continue
@@ -279,8 +279,9 @@ class SchedTrace:
         runs.sort()
         for v in wakes.values():
             v.sort()
+        loop_wakes.sort()
         # What no run covers is idle time (or a task that never switched out while recorded).
-        return runs, wakes
+        return runs, wakes, loop_wakes
 
 
 # The threads that read requests: a wake-up of one marks when a request reached a sleeping
@@ -327,15 +328,12 @@ def steal_ms(cpu=1):
     return float("nan")
 
 
-def probe_woken(wakes, probe_pid, s, e):
-    """When the reply woke the probe for the sample [s, e] (the last wake-up of the probe in
-    it), or e if it was not woken (the reply came before it slept)."""
-    w = wakes.get(probe_pid, [])
-    i = bisect.bisect_right(w, e) - 1
-    return w[i] if i >= 0 and w[i] >= s else e
+def wakes_within(times, s, e):
+    """The wake-ups of a sorted list that fall in [s, e]."""
+    return times[bisect.bisect_left(times, s):bisect.bisect_right(times, e)]
 
 
-def explain_stalls(st, samples, runs, wakes, server_pid, probe_pid, t0, t1):
+def explain_stalls(st, samples, runs, wakes, loop_wakes, server_pid, probe_pid, t0, t1):
     """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
     minus the time the woken probe waited for its CPU and the time other tasks had the
     server's CPU until the reply."""
@@ -344,16 +342,18 @@ def explain_stalls(st, samples, runs, wakes, server_pid, probe_pid, t0, t1):
     for s, r in samples:
         if not t0 <= s <= t1:
             continue
-        w = probe_woken(wakes, probe_pid, s, s + r)
+        # The reply woke the probe at its last wake-up in the sample (none: the reply came
+        # before it slept).
+        woke = wakes_within(wakes.get(probe_pid, []), s, s + r)
+        w = woke[-1] if woke else s + r
         own, idle, other, top = attribute(runs, server_pid, (s, w))
         x = {"at": (s - t0) / 1e9, "ms": r / 1e6, "server": own / 1e6, "idle": idle / 1e6,
              "other": other / 1e6, "probe": (s + r - w) / 1e6,
              "who": [(c, d / 1e6) for c, d in top]}
         x["own"] = x["ms"] - x["probe"] - x["other"]
         # When the request woke a sleeping event loop (None: the loop was awake, polling or busy).
-        lw = wakes.get("loop", [])
-        i = bisect.bisect_left(lw, s)
-        x["loop_woken"] = (lw[i] - s) / 1e6 if i < len(lw) and lw[i] <= w else None
+        lw = wakes_within(loop_wakes, s, w)
+        x["loop_woken"] = (lw[0] - s) / 1e6 if lw else None
         if x["own"] * 1e6 > own_max:
             own_max, worst = x["own"] * 1e6, x
         if r > STALL_MS * 1e6:
@@ -415,9 +415,9 @@ class Bench:
         """Attributes the slow samples of each (label, stats, samples, t0, t1) in kept."""
         if tr is None:
             return
-        runs, wakes = tr.stop()
+        runs, wakes, loop_wakes = tr.stop()
         for label, st, samples, probe_pid, t0, t1 in kept:
-            explain_stalls(st, samples, runs, wakes, srv.pid, probe_pid, t0, t1)
+            explain_stalls(st, samples, runs, wakes, loop_wakes, srv.pid, probe_pid, t0, t1)
             log(f"    {label}{fmt_stalls(st)}")
 
     def server_cmd(self, side, port, d):

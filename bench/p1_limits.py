@@ -38,6 +38,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 from benchlib import log  # noqa: E402
+from compare_helper import read_stat as cpu_ticks  # noqa: E402  (utime + stime, clock ticks)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -48,12 +49,6 @@ SERVER_PARTS = [  # (label, perf symbol whose inclusive share is the part)
     ("epoll_wait", "__x64_sys_epoll_wait"),
 ]
 CLIENT_NOTIFY = "sock_def_readable"
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def pinned(cpu, cmd):
@@ -148,14 +143,11 @@ def profiled_run(args, srv, test, d):
 def start(args, name, d):
     sd = os.path.join(d, name)
     os.makedirs(sd)
-    if name == "ember":
-        def cmd(port):
-            return pinned(args.server_cpu, [args.ember, "--port", str(port), "--bind", "127.0.0.1",
-                                            "--threads", "1", "--save", "", "--appendonly", "no"])
-    else:
-        def cmd(port):
-            return pinned(args.server_cpu, [args.redis, "--port", str(port), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no"])
+    binary, extra = (args.ember, ["--threads", "1"]) if name == "ember" else (args.redis, [])
+
+    def cmd(port):
+        return pinned(args.server_cpu, [binary, "--port", str(port), "--bind", "127.0.0.1",
+                                        "--save", "", "--appendonly", "no"] + extra)
     proc, port, conn = benchlib.launch_server(cmd, sd, name)
     conn.close()
     return {"name": name, "proc": proc, "port": port}
