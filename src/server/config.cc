@@ -490,6 +490,9 @@ struct DirectiveBuilder {
                     500));
     t.push_back(Int("active-expire-effort", &c.active_expire_effort, 1, 1, 10, true,
                     "1..10: CPU the active expiry cycle may use to reclaim expired keys"));
+    t.push_back(Bool("activerehashing", &c.activerehashing, true, true,
+                     "finish the key tables' incremental resizes in the background (up to 1 ms "
+                     "per cron period) where no writes come to advance them"));
 
     // Memory.
     t.push_back(Mem("maxmemory", &c.maxmemory, 0, 0, kMax, true,

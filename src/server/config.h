@@ -71,6 +71,7 @@ class Config {
   std::atomic<int64_t> latency_tracking{1};
   std::atomic<int64_t> hz{10};
   std::atomic<int64_t> active_expire_effort{1};
+  std::atomic<int64_t> activerehashing{1};
   std::atomic<int64_t> maxmemory{0};
   std::atomic<int64_t> maxmemory_policy_index{7};  // index into MaxmemoryPolicies()
   std::atomic<int64_t> protected_mode{1};

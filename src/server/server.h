@@ -261,6 +261,7 @@ class Server final : public cmd::ServerApi {
   void CronLoop();
   void BackgroundLoop();
   void RunActiveExpire();
+  void RunActiveRehash();
 
   std::unique_ptr<Config> config_;
   const Clock* clock_;

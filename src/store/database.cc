@@ -306,6 +306,20 @@ size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int
   return deleted;
 }
 
+bool Database::RehashStep(size_t budget) {
+  bool left = false;
+  for (size_t i = 0; i < kPartitions; ++i) {
+    Partition& p = parts_[i];
+    if (!p.table.resizing()) continue;  // unlocked peek: an atomic
+    if (budget == 0) return true;
+    std::lock_guard lk(p.mu);
+    size_t n = std::min(budget, kRehashBucketsPerLock);
+    budget -= n;
+    left |= p.table.MigrateStep(n);
+  }
+  return left;
+}
+
 void Database::SwapContents(Database& a, Database& b, const std::function<void()>& while_locked) {
   if (&a == &b) return;
   // All partitions of both, in address order (LockSet's order), so the swap is atomic.

@@ -228,6 +228,11 @@ class Database {
   // the number deleted. Call from one thread at a time (the cron thread).
   size_t ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int64_t* ttl_sum);
   static constexpr size_t kExpireBucketsPerLock = 64;
+  // Active rehashing: moves up to `budget` buckets of the partitions whose tables are between
+  // two arrays (KeyTable's incremental resize, which otherwise advances only with writes), at
+  // most kRehashBucketsPerLock under each lock. Returns whether a table is still resizing.
+  bool RehashStep(size_t budget);
+  static constexpr size_t kRehashBucketsPerLock = 128;
   // Exchanges the contents of two databases (SWAPDB); locks every partition of both and
   // runs while_locked, if given, before unlocking.
   static void SwapContents(Database& a, Database& b,

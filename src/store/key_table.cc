@@ -1,5 +1,7 @@
 #include "store/key_table.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -10,18 +12,19 @@ namespace ember {
 
 KeyTable::~KeyTable() { Clear(); }
 
-KeyTable::KeyTable(KeyTable&& o) noexcept
-    : buckets_(o.buckets_.exchange(nullptr, std::memory_order_relaxed)),
-      mask_(o.mask_.exchange(0, std::memory_order_relaxed)),
-      size_(std::exchange(o.size_, 0)),
-      grow_jitter_(o.grow_jitter_) {}
+KeyTable::KeyTable(KeyTable&& o) noexcept { *this = std::move(o); }
 
 KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
   if (this != &o) {
     Clear();
-    buckets_.store(o.buckets_.exchange(nullptr, std::memory_order_relaxed),
-                   std::memory_order_relaxed);
-    mask_.store(o.mask_.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+    auto take = [](auto& to, auto& from, auto empty) {
+      to.store(from.exchange(empty, std::memory_order_relaxed), std::memory_order_relaxed);
+    };
+    take(buckets_, o.buckets_, nullptr);
+    take(mask_, o.mask_, size_t{0});
+    take(old_, o.old_, nullptr);
+    take(old_mask_, o.old_mask_, size_t{0});
+    take(moved_, o.moved_, size_t{0});
     size_ = std::exchange(o.size_, 0);
     grow_jitter_ = o.grow_jitter_;
   }
@@ -29,9 +32,8 @@ KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
 }
 
 Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
-  Entry** b = slots();
-  if (b == nullptr) return nullptr;
-  Entry** link = &b[hash & mask()];
+  if (slots() == nullptr) return nullptr;
+  Entry** link = Slot(hash);
   while (*link != nullptr) {
     std::string_view k = (*link)->key();
     if (k.size() == key.size() && memcmp(k.data(), key.data(), key.size()) == 0) return link;
@@ -46,8 +48,10 @@ void KeyTable::Insert(Entry* e, uint64_t hash) {
     Resize(4);
   } else if (size_ >= n + ((n * grow_jitter_) >> 9)) {
     Resize(n * 2);
+  } else if (resizing()) {
+    MigrateStep(kMigrateBuckets);
   }
-  Entry** b = &slots()[hash & mask()];
+  Entry** b = Slot(hash);
   e->next = *b;
   *b = e;
   ++size_;
@@ -58,52 +62,105 @@ Entry* KeyTable::Unlink(Entry** link) {
   *link = e->next;
   e->next = nullptr;
   --size_;
-  MaybeShrink();
+  AfterChange();
   return e;
 }
 
-void KeyTable::MaybeShrink() {
-  // Halve below 1/8 fill so a table that was large does not keep its memory forever; one
-  // halving per removal keeps each step cheap, and the gap between the grow (fill 1) and
-  // shrink (fill 1/8) thresholds prevents thrashing.
+void KeyTable::AfterChange() {
+  if (resizing()) {
+    if (size_ == 0) {
+      FinishMigration();  // nothing left to move
+    } else {
+      MigrateStep(kMigrateBuckets);
+      return;
+    }
+  }
+  // Shrink below 1/8 fill so a table that was large does not keep its memory forever, to
+  // twice the entries (fill 1/2, never below kMinShrinkBuckets). The gap between the grow
+  // (fill 1) and shrink (fill 1/8) thresholds prevents thrashing.
   const size_t n = mask() + 1;
-  if (n > kMinShrinkBuckets && size_ * 8 < n) Resize(n / 2);
+  if (n > kMinShrinkBuckets && size_ * 8 < n)
+    Resize(std::max(kMinShrinkBuckets, std::bit_ceil(size_ * 2)));
+}
+
+bool KeyTable::MigrateStep(size_t buckets) {
+  Entry** o = old();
+  if (o == nullptr) return false;
+  Entry** nb = slots();
+  const size_t nmask = mask();
+  const size_t om = old_mask();
+  size_t i = moved();
+  const size_t end = std::min(om + 1, i + buckets);
+  for (; i < end; ++i) {
+    PrefetchWalkAhead(o, i, om);
+    Entry* e = o[i];
+    o[i] = nullptr;
+    while (e != nullptr) {
+      Entry* next = e->next;
+      Entry** b = &nb[HashKey(e->key()) & nmask];
+      e->next = *b;
+      *b = e;
+      e = next;
+    }
+  }
+  if (i > om) {
+    old_.store(nullptr, std::memory_order_relaxed);
+    old_mask_.store(0, std::memory_order_relaxed);
+    moved_.store(0, std::memory_order_relaxed);
+    free(o);
+    return false;
+  }
+  moved_.store(i, std::memory_order_relaxed);
+  // The next step's chains, so that their misses are over by the time it runs (a walk
+  // ahead of kWalkAhead buckets covers the next kMigrateBuckets ones).
+  static_assert(kWalkAhead >= kMigrateBuckets);
+  return true;
+}
+
+void KeyTable::FinishMigration() {
+  if (Entry** o = old(); o != nullptr && size_ == 0) {
+    // Every chain is empty: no need to walk the old array.
+    old_.store(nullptr, std::memory_order_relaxed);
+    old_mask_.store(0, std::memory_order_relaxed);
+    moved_.store(0, std::memory_order_relaxed);
+    free(o);
+  }
+  while (MigrateStep(old_mask() + 1)) {
+  }
 }
 
 void KeyTable::Resize(size_t n) {
+  FinishMigration();
   Entry** nb = static_cast<Entry**>(calloc(n, sizeof(Entry*)));
   if (nb == nullptr) throw std::bad_alloc();
-  size_t nmask = n - 1;
-  if (Entry** old = slots(); old != nullptr) {
-    // Each entry is a cache miss of its own (rehashing reads its key).
-    for (size_t i = 0, m = mask(); i <= m; ++i) {
-      PrefetchWalkAhead(old, i, m);
-      Entry* e = old[i];
-      while (e != nullptr) {
-        Entry* next = e->next;
-        Entry** b = &nb[HashKey(e->key()) & nmask];
-        e->next = *b;
-        *b = e;
-        e = next;
-      }
-    }
-    free(old);
+  Entry** cur = slots();
+  if (cur != nullptr && size_ != 0) {
+    old_.store(cur, std::memory_order_relaxed);
+    old_mask_.store(mask(), std::memory_order_relaxed);
+    moved_.store(0, std::memory_order_relaxed);
+  } else {
+    free(cur);
   }
   buckets_.store(nb, std::memory_order_relaxed);
-  mask_.store(nmask, std::memory_order_relaxed);
+  mask_.store(n - 1, std::memory_order_relaxed);
 }
 
 Entry* KeyTable::Random(uint64_t rnd) const {
   if (size_ == 0) return nullptr;
   // Probe random buckets until a non-empty one, then pick a random element of its chain.
+  // While resizing, either array (its moved buckets are empty).
   uint64_t x = rnd;
-  Entry** b = slots();
   while (true) {
-    Entry* e = b[x & mask()];
+    Entry* e;
+    if (Entry** o = old(); o != nullptr && (x >> 63) != 0) {
+      e = o[x & old_mask()];
+    } else {
+      e = slots()[x & mask()];
+    }
     if (e != nullptr) {
       size_t len = 0;
       for (Entry* p = e; p; p = p->next) ++len;
-      size_t pick = (x >> 32) % len;
+      size_t pick = ((x >> 32) & 0x7fffffff) % len;
       while (pick--) e = e->next;
       return e;
     }
@@ -112,20 +169,25 @@ Entry* KeyTable::Random(uint64_t rnd) const {
 }
 
 void KeyTable::Clear(YieldPoint* yield) {
-  Entry** b = slots();
-  if (b == nullptr) return;
-  for (size_t i = 0, m = mask(); i <= m; ++i) {
-    Entry* e = b[i];
-    while (e != nullptr) {
-      Entry* next = e->next;
-      FreeEntry(e);
-      e = next;
-      if (yield) yield->Step();
+  for (Entry** b : {slots(), old()}) {
+    if (b == nullptr) continue;
+    const size_t m = b == slots() ? mask() : old_mask();
+    for (size_t i = 0; i <= m; ++i) {
+      Entry* e = b[i];
+      while (e != nullptr) {
+        Entry* next = e->next;
+        FreeEntry(e);
+        e = next;
+        if (yield) yield->Step();
+      }
     }
+    free(b);
   }
-  free(b);
   buckets_.store(nullptr, std::memory_order_relaxed);
   mask_.store(0, std::memory_order_relaxed);
+  old_.store(nullptr, std::memory_order_relaxed);
+  old_mask_.store(0, std::memory_order_relaxed);
+  moved_.store(0, std::memory_order_relaxed);
   size_ = 0;
 }
 

@@ -1,19 +1,26 @@
 // Chained hash table of Entries (intrusive `next`), power-of-two buckets.
 //
-// Growth doubles the bucket array in one step; that is bounded because a table only ever
-// holds one partition's keys (a database has 1024 partitions), and spread out: each
-// partition's table grows at its own fill (set_grow_jitter, between 1 and 1.5), so the 1024
-// tables of a database filled with uniformly hashed keys do not all double within the same
-// few thousand inserts (at 10M keys that burst was ~1 s of rehashing, with the event loop's
-// replies late by up to 18 ms). Scan() uses a reverse-binary
+// Resizing is incremental: a resize allocates the new bucket array and from then on each
+// change to the table (Insert, Unlink, ScanErase) first moves a few buckets of the old array
+// into it (kMigrateBuckets, their entries prefetched by the change before), until the old
+// array is empty and freed. While both arrays live, a key whose old bucket has not been moved
+// yet is in the old array, every other key in the new one: a lookup reads exactly one chain.
+// A single change thus never rehashes more than a few entries, however large the table: a
+// partition of 10M keys / 1024 used to stop its event loop for up to ~2 ms when it doubled.
+// Growth is also spread out: each partition's table grows at its own fill (set_grow_jitter,
+// between 1 and 1.5), so the 1024 tables of a database filled with uniformly hashed keys do
+// not all start moving within the same few thousand inserts. Scan() uses a reverse-binary
 // cursor so a full iteration returns every key present throughout, even if the table grows
-// or shrinks between calls. Not thread-safe: the owning partition's lock guards it.
+// or shrinks between calls, or is between two arrays. Not thread-safe: the owning
+// partition's lock guards it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "base/thread.h"
 #include "store/entry.h"
@@ -30,15 +37,18 @@ class KeyTable {
   KeyTable& operator=(KeyTable&& o) noexcept;
 
   // The link (bucket slot or predecessor's next) that points at the entry with this key,
-  // or nullptr. The link stays valid until the table is modified.
+  // or nullptr. The link stays valid until the table is modified (a lookup never moves
+  // entries; Insert, Unlink and ScanErase may).
   Entry** FindLink(std::string_view key, uint64_t hash);
   Entry* Find(std::string_view key, uint64_t hash) {
     Entry** l = FindLink(key, hash);
     return l ? *l : nullptr;
   }
-  // Adds an entry whose key is not present. May grow the table.
+  // Adds an entry whose key is not present. May grow the table; moves a few buckets while it
+  // is between two arrays.
   void Insert(Entry* e, uint64_t hash);
-  // Removes the entry at `link` and returns it (caller frees). May shrink the table.
+  // Removes the entry at `link` and returns it (caller frees). May shrink the table; moves a
+  // few buckets while it is between two arrays.
   Entry* Unlink(Entry** link);
   // Replaces the entry at `link` by `e` (same key), e.g. after a realloc.
   static void Replace(Entry** link, Entry* e) {
@@ -57,9 +67,13 @@ class KeyTable {
   // read the chain: the partition lock must be held.
   void PrefetchSlot(uint64_t hash) const {
     // Integer arithmetic: a mask read during a resize may not match the array.
-    auto b = reinterpret_cast<uintptr_t>(slots());
-    if (b != 0)
-      __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & mask()) * sizeof(Entry*)));
+    uintptr_t b = reinterpret_cast<uintptr_t>(old_.load(std::memory_order_relaxed));
+    size_t m = old_mask_.load(std::memory_order_relaxed);
+    if (b == 0 || (hash & m) < moved_.load(std::memory_order_relaxed)) {
+      b = reinterpret_cast<uintptr_t>(slots());
+      m = mask();
+    }
+    if (b != 0) __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & m) * sizeof(Entry*)));
   }
   void PrefetchHead(uint64_t hash) const { PrefetchEntry(Head(hash)); }
   void PrefetchNext(std::string_view key, uint64_t hash) const {
@@ -68,17 +82,26 @@ class KeyTable {
   }
 
   size_t size() const { return size_; }
+  // The (new) bucket array's size; while resizing, the old array lives on next to it.
   size_t bucket_count() const { return slots() ? mask() + 1 : 0; }
+  bool resizing() const { return old() != nullptr; }
+  // Moves up to `buckets` buckets of the old array (for idle tables: a server's cron finishes
+  // what no write did). Returns whether the table is still resizing.
+  bool MigrateStep(size_t buckets);
+  // Buckets moved per change while resizing. A change that doubles the table moves all
+  // n old buckets within n/4 inserts, long before the next doubling (n more inserts).
+  static constexpr size_t kMigrateBuckets = 4;
   // Tables never shrink below this many buckets.
   static constexpr size_t kMinShrinkBuckets = 64;
 
   // Visits the entries of the bucket(s) at `cursor` and returns the next cursor (0 = done).
-  // fn must not modify the table.
+  // While resizing, that is the bucket of the smaller array and the buckets of the larger
+  // one that map to it. fn must not modify the table.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn) const;
   // Like Scan, but fn(Entry*) returns true to remove the entry: it is unlinked and fn owns it
-  // (fn may free it before returning). The table may shrink once the bucket is done; the
-  // returned cursor stays valid for it.
+  // (fn may free it before returning). The table may shrink or move buckets once the
+  // bucket(s) are done; the returned cursor stays valid for it.
   template <typename Fn>
   uint64_t ScanErase(uint64_t cursor, Fn&& fn);
   // Calls fn(const Entry*) for every entry; fn must not modify the table.
@@ -90,17 +113,29 @@ class KeyTable {
   void Clear(YieldPoint* yield = nullptr);
 
  private:
+  // Starts a resize to `buckets` (finishing one under way first).
   void Resize(size_t buckets);
-  void MaybeShrink();
+  // After a change: a migration step while resizing, else a shrink when sparse.
+  void AfterChange();
+  void FinishMigration();
   static uint64_t NextCursor(uint64_t cursor, size_t mask);
+  // Visits the chains that cursor's bucket maps to: see Scan.
+  template <typename Fn>
+  void ForCursorBuckets(uint64_t cursor, Fn&& fn) const;
 
   Entry** slots() const { return buckets_.load(std::memory_order_relaxed); }
   size_t mask() const { return mask_.load(std::memory_order_relaxed); }
-  // The first entry of hash's chain, or nullptr.
-  Entry* Head(uint64_t hash) const {
-    Entry** b = slots();
-    return b != nullptr ? b[hash & mask()] : nullptr;
+  Entry** old() const { return old_.load(std::memory_order_relaxed); }
+  size_t old_mask() const { return old_mask_.load(std::memory_order_relaxed); }
+  size_t moved() const { return moved_.load(std::memory_order_relaxed); }
+  // The slot of hash's chain: in the old array while its bucket there is not moved yet.
+  Entry** Slot(uint64_t hash) const {
+    Entry** o = old();
+    if (o != nullptr && (hash & old_mask()) >= moved()) return &o[hash & old_mask()];
+    return &slots()[hash & mask()];
   }
+  // The first entry of hash's chain, or nullptr.
+  Entry* Head(uint64_t hash) const { return slots() != nullptr ? *Slot(hash) : nullptr; }
   // An entry's first two cache lines: the header, a short key and a value of up to ~80 bytes.
   static void PrefetchEntry(const Entry* e) {
     if (e == nullptr) return;
@@ -118,7 +153,11 @@ class KeyTable {
   // Written only under the partition lock; atomic so PrefetchSlot may read them without it.
   std::atomic<Entry**> buckets_{nullptr};
   std::atomic<size_t> mask_{0};  // bucket_count - 1, 0 when no array
-  size_t size_ = 0;
+  // While resizing: the old array, its mask, and how many of its buckets (from 0) are moved.
+  std::atomic<Entry**> old_{nullptr};
+  std::atomic<size_t> old_mask_{0};
+  std::atomic<size_t> moved_{0};
+  size_t size_ = 0;  // entries in both arrays
   uint8_t grow_jitter_ = 0;
 };
 
@@ -139,31 +178,56 @@ inline uint64_t KeyTable::NextCursor(uint64_t cursor, size_t mask) {
   return ReverseBits(v);
 }
 
+// fn(Entry** slot) for each chain that holds keys of cursor's bucket; returns the mask the
+// cursor advances by. Resizes only double or halve repeatedly, so the arrays' sizes are
+// powers of two and each bucket of the smaller array corresponds to the buckets of the
+// larger one with the same low bits; stepping the cursor by the smaller mask visits all.
+template <typename Fn>
+void KeyTable::ForCursorBuckets(uint64_t cursor, Fn&& fn) const {
+  Entry** o = old();
+  if (o == nullptr) {
+    fn(&slots()[cursor & mask()]);
+    return;
+  }
+  Entry** small = slots();
+  Entry** large = o;
+  size_t sm = mask();
+  size_t lm = old_mask();
+  if (sm > lm) {
+    std::swap(small, large);
+    std::swap(sm, lm);
+  }
+  const size_t s = cursor & sm;
+  fn(&small[s]);
+  for (size_t j = s; j <= lm; j += sm + 1) fn(&large[j]);
+}
+
 template <typename Fn>
 uint64_t KeyTable::Scan(uint64_t cursor, Fn&& fn) const {
-  Entry** b = slots();
-  if (b == nullptr) return 0;
-  for (Entry* e = b[cursor & mask()]; e != nullptr; e = e->next) fn(e);
-  return NextCursor(cursor, mask());
+  if (slots() == nullptr) return 0;
+  ForCursorBuckets(cursor, [&](Entry** slot) {
+    for (Entry* e = *slot; e != nullptr; e = e->next) fn(e);
+  });
+  return NextCursor(cursor, resizing() ? std::min(mask(), old_mask()) : mask());
 }
 
 template <typename Fn>
 uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
-  Entry** b = slots();
-  if (b == nullptr) return 0;
-  Entry** link = &b[cursor & mask()];
-  while (*link != nullptr) {
-    Entry* e = *link;
-    Entry* next = e->next;
-    if (fn(e)) {
-      *link = next;
-      --size_;
-    } else {
-      link = &e->next;
+  if (slots() == nullptr) return 0;
+  ForCursorBuckets(cursor, [&](Entry** link) {
+    while (*link != nullptr) {
+      Entry* e = *link;
+      Entry* next = e->next;
+      if (fn(e)) {
+        *link = next;
+        --size_;
+      } else {
+        link = &e->next;
+      }
     }
-  }
-  uint64_t c = NextCursor(cursor, mask());
-  MaybeShrink();
+  });
+  uint64_t c = NextCursor(cursor, resizing() ? std::min(mask(), old_mask()) : mask());
+  AfterChange();
   return c;
 }
 
@@ -174,6 +238,12 @@ void KeyTable::ForEach(Fn&& fn) const {
   for (size_t i = 0, m = mask(); i <= m; ++i) {
     PrefetchWalkAhead(b, i, m);
     for (const Entry* e = b[i]; e != nullptr; e = e->next) fn(e);
+  }
+  if (Entry** o = old(); o != nullptr) {
+    for (size_t i = moved(), m = old_mask(); i <= m; ++i) {
+      PrefetchWalkAhead(o, i, m);
+      for (const Entry* e = o[i]; e != nullptr; e = e->next) fn(e);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <map>
 #include <random>
 #include <set>
@@ -226,6 +227,135 @@ TEST(KeyTableTest, ForEachVisitsEveryEntryOnce) {
     ASSERT_EQ(seen.size(), static_cast<size_t>(count)) << count;
     for (int i = 0; i < count; ++i) EXPECT_EQ(seen.count(Key(i)), 1u) << Key(i);
   }
+}
+
+// Fills a table until a doubling has just started: it holds both arrays.
+KeyTable TableJustResized(int* next) {
+  KeyTable t;
+  size_t buckets = 0;
+  while (true) {
+    Add(t, Key((*next)++));
+    if (buckets != 0 && t.bucket_count() != buckets && t.bucket_count() >= 1024) break;
+    buckets = t.bucket_count();
+  }
+  return t;
+}
+
+TEST(KeyTableTest, GrowthMovesAFewBucketsPerChange) {
+  int next = 0;
+  KeyTable t = TableJustResized(&next);
+  const size_t old_buckets = t.bucket_count() / 2;
+  ASSERT_TRUE(t.resizing());
+  // The old array is moved kMigrateBuckets buckets per insert: not sooner, not later.
+  size_t inserts = 0;
+  while (t.resizing()) {
+    Add(t, Key(next++));
+    ++inserts;
+    ASSERT_LE(inserts, old_buckets);
+  }
+  const size_t steps = (old_buckets + KeyTable::kMigrateBuckets - 1) / KeyTable::kMigrateBuckets;
+  EXPECT_GE(inserts, steps - 1);
+  EXPECT_LE(inserts, steps);
+  for (int i = 0; i < next; ++i) ASSERT_NE(t.Find(Key(i), HashKey(Key(i))), nullptr) << Key(i);
+  EXPECT_EQ(t.size(), static_cast<size_t>(next));
+}
+
+// Every operation on a table caught between its two arrays, growing and shrinking.
+TEST(KeyTableTest, EveryOperationWhileResizing) {
+  int next = 0;
+  KeyTable t = TableJustResized(&next);
+  std::set<std::string> live;
+  for (int i = 0; i < next; ++i) live.insert(Key(i));
+  // Mix in changes; the table stays between arrays for a while.
+  for (int i = 0; i < 50; ++i) {
+    Add(t, Key(next));
+    live.insert(Key(next++));
+    ASSERT_TRUE(Remove(t, Key(i * 7)));
+    live.erase(Key(i * 7));
+  }
+  ASSERT_TRUE(t.resizing());
+  EXPECT_EQ(t.size(), live.size());
+  for (const auto& k : live) ASSERT_NE(t.Find(k, HashKey(k)), nullptr) << k;
+  EXPECT_EQ(t.Find(Key(0), HashKey(Key(0))), nullptr);
+
+  // Scan and ForEach see every key exactly once.
+  std::map<std::string, int> scanned;
+  uint64_t c = 0;
+  do {
+    c = t.Scan(c, [&](const Entry* e) { ++scanned[std::string(e->key())]; });
+  } while (c != 0);
+  ASSERT_TRUE(t.resizing());
+  EXPECT_EQ(scanned.size(), live.size());
+  for (auto& [k, n] : scanned) EXPECT_EQ(n, 1) << k;
+  std::multiset<std::string> each;
+  t.ForEach([&](const Entry* e) { each.emplace(e->key()); });
+  EXPECT_EQ(each, std::multiset<std::string>(live.begin(), live.end()));
+
+  // Random reaches keys of both arrays.
+  std::mt19937_64 rng(3);
+  std::set<std::string> random_seen;
+  for (int i = 0; i < 200000 && random_seen.size() < live.size(); ++i) {
+    random_seen.emplace(t.Random(rng())->key());
+  }
+  EXPECT_EQ(random_seen.size(), live.size());
+
+  // A move keeps both arrays; ScanErase of every other key, then of the rest, leaves an
+  // empty table that has shrunk.
+  KeyTable m(std::move(t));
+  ASSERT_TRUE(m.resizing());
+  bool odd = false;
+  c = 0;
+  do {
+    c = m.ScanErase(c, [&](Entry* e) {
+      odd = !odd;
+      if (!odd) return false;
+      live.erase(std::string(e->key()));
+      FreeEntry(e);
+      return true;
+    });
+  } while (c != 0);
+  EXPECT_EQ(m.size(), live.size());
+  EXPECT_EQ(ScanAll(m), live);
+  c = 0;
+  do {
+    c = m.ScanErase(c, [&](Entry* e) {
+      FreeEntry(e);
+      return true;
+    });
+  } while (c != 0);
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_FALSE(m.resizing());
+  EXPECT_EQ(m.bucket_count(), KeyTable::kMinShrinkBuckets);
+}
+
+TEST(KeyTableTest, ShrinkIsIncrementalToo) {
+  KeyTable t;
+  for (int i = 0; i < 8192; ++i) Add(t, Key(i));
+  while (t.resizing()) ASSERT_FALSE(t.MigrateStep(1 << 20));  // settle the last doubling
+  const size_t before = t.bucket_count();
+  int i = 0;
+  while (!t.resizing()) ASSERT_TRUE(Remove(t, Key(i++)));
+  // Below 1/8 fill the table shrinks to fill 1/2, moving a few buckets per change.
+  EXPECT_LT(t.size() * 8, before);
+  EXPECT_EQ(t.bucket_count(), std::bit_ceil(t.size() * 2));
+  for (int k = i; k < 8192; ++k) ASSERT_NE(t.Find(Key(k), HashKey(Key(k))), nullptr) << k;
+  // An idle table's cron step finishes the move.
+  EXPECT_TRUE(t.MigrateStep(1));
+  EXPECT_FALSE(t.MigrateStep(before));
+  EXPECT_FALSE(t.resizing());
+  for (int k = i; k < 8192; ++k) ASSERT_NE(t.Find(Key(k), HashKey(Key(k))), nullptr) << k;
+}
+
+TEST(KeyTableTest, ClearWhileResizing) {
+  int next = 0;
+  KeyTable t = TableJustResized(&next);
+  ASSERT_TRUE(t.resizing());
+  t.Clear();  // frees the entries of both arrays (leaks show under ASan)
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_FALSE(t.resizing());
+  EXPECT_EQ(t.bucket_count(), 0u);
+  Add(t, "after");
+  EXPECT_NE(t.Find("after", HashKey("after")), nullptr);
 }
 
 }  // namespace
