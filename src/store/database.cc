@@ -315,7 +315,7 @@ bool Database::RehashStep(size_t budget) {
     std::lock_guard lk(p.mu);
     size_t n = std::min(budget, kRehashBucketsPerLock);
     budget -= n;
-    left |= p.table.MigrateStep(n);
+    left |= p.table.MigrateIdle(n);
   }
   return left;
 }

@@ -606,5 +606,24 @@ TEST(DatabaseTest, AccessUpdatesLruOrLfu) {
   }
 }
 
+// Tables resize incrementally, advanced by writes; RehashStep (the cron's activerehashing)
+// finishes what no write did, a bounded number of buckets per call.
+TEST(DatabaseTest, RehashStepFinishesIdleResizes) {
+  Database db;
+  for (int i = 0; i < 100000; ++i) Put(db, Key(i));
+  size_t resizing = 0;
+  for (size_t i = 0; i < Database::kPartitions; ++i) resizing += db.partition(i).table.resizing();
+  ASSERT_GT(resizing, 0u);  // ~100 keys per partition: some doublings are under way
+  EXPECT_TRUE(db.RehashStep(0));
+  int calls = 0;
+  while (db.RehashStep(64)) ASSERT_LT(++calls, 100000);
+  EXPECT_GT(calls, 0);
+  for (size_t i = 0; i < Database::kPartitions; ++i)
+    ASSERT_FALSE(db.partition(i).table.resizing()) << i;
+  EXPECT_FALSE(db.RehashStep(64));
+  EXPECT_EQ(db.Size(), 100000u);
+  for (int i = 0; i < 100000; ++i) ASSERT_TRUE(Has(db, Key(i))) << i;
+}
+
 }  // namespace
 }  // namespace ember

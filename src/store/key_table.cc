@@ -26,6 +26,7 @@ KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
     take(old_mask_, o.old_mask_, size_t{0});
     take(moved_, o.moved_, size_t{0});
     size_ = std::exchange(o.size_, 0);
+    stepped_by_change_ = std::exchange(o.stepped_by_change_, false);
     grow_jitter_ = o.grow_jitter_;
   }
   return *this;
@@ -50,6 +51,7 @@ void KeyTable::Insert(Entry* e, uint64_t hash) {
     Resize(n * 2);
   } else if (resizing()) {
     MigrateStep(kMigrateBuckets);
+    stepped_by_change_ = true;
   }
   Entry** b = Slot(hash);
   e->next = *b;
@@ -72,6 +74,7 @@ void KeyTable::AfterChange() {
       FinishMigration();  // nothing left to move
     } else {
       MigrateStep(kMigrateBuckets);
+      stepped_by_change_ = true;
       return;
     }
   }

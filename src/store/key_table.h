@@ -85,9 +85,16 @@ class KeyTable {
   // The (new) bucket array's size; while resizing, the old array lives on next to it.
   size_t bucket_count() const { return slots() ? mask() + 1 : 0; }
   bool resizing() const { return old() != nullptr; }
-  // Moves up to `buckets` buckets of the old array (for idle tables: a server's cron finishes
-  // what no write did). Returns whether the table is still resizing.
+  // Moves up to `buckets` buckets of the old array. Returns whether the table is still
+  // resizing.
   bool MigrateStep(size_t buckets);
+  // MigrateStep for a background task that finishes what no write did: does nothing (but
+  // notes the call) when a change has moved buckets since the previous call, so it never
+  // competes with a table's own writers. Returns whether the table is still resizing.
+  bool MigrateIdle(size_t buckets) {
+    if (std::exchange(stepped_by_change_, false)) return resizing();
+    return MigrateStep(buckets);
+  }
   // Buckets moved per change while resizing. A change that doubles the table moves all
   // n old buckets within n/4 inserts, long before the next doubling (n more inserts).
   static constexpr size_t kMigrateBuckets = 4;
@@ -159,6 +166,7 @@ class KeyTable {
   std::atomic<size_t> moved_{0};
   size_t size_ = 0;  // entries in both arrays
   uint8_t grow_jitter_ = 0;
+  bool stepped_by_change_ = false;  // see MigrateIdle
 };
 
 inline uint64_t ReverseBits(uint64_t v) {

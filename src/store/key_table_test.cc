@@ -346,6 +346,19 @@ TEST(KeyTableTest, ShrinkIsIncrementalToo) {
   for (int k = i; k < 8192; ++k) ASSERT_NE(t.Find(Key(k), HashKey(Key(k))), nullptr) << k;
 }
 
+// The background step leaves a table to its writers while they move it on.
+TEST(KeyTableTest, MigrateIdleYieldsToWriters) {
+  int next = 0;
+  KeyTable t = TableJustResized(&next);
+  ASSERT_TRUE(t.resizing());
+  Add(t, Key(next++));                          // a change moved buckets
+  EXPECT_TRUE(t.MigrateIdle(size_t{1} << 20));  // so the background step skips this table
+  EXPECT_TRUE(t.resizing());
+  EXPECT_FALSE(t.MigrateIdle(size_t{1} << 20));  // no change since: it finishes the move
+  EXPECT_FALSE(t.resizing());
+  for (int i = 0; i < next; ++i) ASSERT_NE(t.Find(Key(i), HashKey(Key(i))), nullptr) << Key(i);
+}
+
 TEST(KeyTableTest, ClearWhileResizing) {
   int next = 0;
   KeyTable t = TableJustResized(&next);

@@ -333,6 +333,28 @@ def test_config_set_normalises_values(conn):
                   "save", "")
 
 
+def test_config_activerehashing(conn):
+    # Redis's directive and default; with it off, the tables' resizes advance with writes only
+    # and every key stays reachable.
+    assert config_get(conn, "activerehashing") == b"yes"
+    try:
+        assert conn.call("CONFIG", "SET", "activerehashing", "no") == b"OK"
+        assert config_get(conn, "activerehashing") == b"no"
+        args = []
+        for i in range(20000):
+            args += [b"rh:%d" % i, b"%d" % i]
+        assert conn.call("MSET", *args) == b"OK"
+        assert conn.call("MGET", *[b"rh:%d" % i for i in range(0, 20000, 7)]) == \
+            [b"%d" % i for i in range(0, 20000, 7)]
+        assert conn.call("CONFIG", "SET", "activerehashing", "yes") == b"OK"
+        assert conn.call("DEL", *[b"rh:%d" % i for i in range(0, 20000, 2)]) == 10000
+        assert conn.call("MGET", *[b"rh:%d" % i for i in range(1, 20000, 2)]) == \
+            [b"%d" % i for i in range(1, 20000, 2)]
+    finally:
+        conn.call("CONFIG", "SET", "activerehashing", "yes")
+        conn.call("FLUSHALL")
+
+
 def test_config_set_is_atomic(conn):
     reply = conn.call("CONFIG", "SET", "maxmemory", "7mb", "timeout", "33", "hz", "x")
     assert isinstance(reply, resp.Error)
