@@ -19,6 +19,7 @@
 #include "server/aof.h"
 #include "server/server.h"
 #include "server/worker.h"
+#include "store/key_table.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define EMBER_SANITIZER_ALLOCATOR 1
@@ -42,9 +43,11 @@ extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp
 
 namespace ember::server {
 
+namespace {
+
 // Bytes handed out by the allocator and not yet freed (mimalloc keeps no such count without
 // its statistics build: the memory it committed and touched is the closest figure).
-uint64_t AllocatedBytes() {
+uint64_t AllocatorBytes() {
 #ifdef EMBER_SANITIZER_ALLOCATOR
   return __sanitizer_get_current_allocated_bytes();
 #else
@@ -66,6 +69,11 @@ uint64_t AllocatedBytes() {
   return mi.uordblks + mi.hblkhd;
 #endif
 }
+
+}  // namespace
+
+// The allocator's bytes and the large key-table bucket arrays, which are mapped directly.
+uint64_t AllocatedBytes() { return AllocatorBytes() + KeyTable::MappedBytes(); }
 
 std::string AllocatorName() {
 #ifdef EMBER_SANITIZER_ALLOCATOR

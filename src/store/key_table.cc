@@ -1,6 +1,9 @@
 #include "store/key_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <new>
@@ -9,6 +12,48 @@
 #include "base/hash.h"
 
 namespace ember {
+
+namespace {
+
+// Bucket arrays of 64 KB and more (partitions of tens of thousands of keys) are mapped and
+// unmapped directly, each on its own. Through the allocator, the old arrays that resizes free
+// coalesced into large free extents whose purge (one madvise, not preemptible here) held the
+// event loop's core for up to ~4 ms, once or twice per 10M-key fill; a munmap of one array
+// takes tens of µs, at the moment its resize ends.
+constexpr size_t kMapBytes = 64 << 10;
+std::atomic<uint64_t> mapped_bytes{0};
+
+Entry** AllocBuckets(size_t n) {
+  const size_t bytes = n * sizeof(Entry*);
+  void* p;
+  if (bytes >= kMapBytes) {
+    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      p = nullptr;
+    } else {
+      mapped_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    }
+  } else {
+    p = calloc(n, sizeof(Entry*));
+  }
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<Entry**>(p);
+}
+
+void FreeBuckets(Entry** b, size_t n) {
+  if (b == nullptr) return;
+  const size_t bytes = n * sizeof(Entry*);
+  if (bytes >= kMapBytes) {
+    munmap(b, bytes);
+    mapped_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  } else {
+    free(b);
+  }
+}
+
+}  // namespace
+
+uint64_t KeyTable::MappedBytes() { return mapped_bytes.load(std::memory_order_relaxed); }
 
 KeyTable::~KeyTable() { Clear(); }
 
@@ -110,7 +155,7 @@ bool KeyTable::MigrateStep(size_t buckets) {
     old_.store(nullptr, std::memory_order_relaxed);
     old_mask_.store(0, std::memory_order_relaxed);
     moved_.store(0, std::memory_order_relaxed);
-    free(o);
+    FreeBuckets(o, om + 1);
     return false;
   }
   moved_.store(i, std::memory_order_relaxed);
@@ -123,10 +168,11 @@ bool KeyTable::MigrateStep(size_t buckets) {
 void KeyTable::FinishMigration() {
   if (Entry** o = old(); o != nullptr && size_ == 0) {
     // Every chain is empty: no need to walk the old array.
+    const size_t n = old_mask() + 1;
     old_.store(nullptr, std::memory_order_relaxed);
     old_mask_.store(0, std::memory_order_relaxed);
     moved_.store(0, std::memory_order_relaxed);
-    free(o);
+    FreeBuckets(o, n);
   }
   while (MigrateStep(old_mask() + 1)) {
   }
@@ -134,15 +180,14 @@ void KeyTable::FinishMigration() {
 
 void KeyTable::Resize(size_t n) {
   FinishMigration();
-  Entry** nb = static_cast<Entry**>(calloc(n, sizeof(Entry*)));
-  if (nb == nullptr) throw std::bad_alloc();
+  Entry** nb = AllocBuckets(n);
   Entry** cur = slots();
   if (cur != nullptr && size_ != 0) {
     old_.store(cur, std::memory_order_relaxed);
     old_mask_.store(mask(), std::memory_order_relaxed);
     moved_.store(0, std::memory_order_relaxed);
-  } else {
-    free(cur);
+  } else if (cur != nullptr) {
+    FreeBuckets(cur, mask() + 1);
   }
   buckets_.store(nb, std::memory_order_relaxed);
   mask_.store(n - 1, std::memory_order_relaxed);
@@ -184,7 +229,7 @@ void KeyTable::Clear(YieldPoint* yield) {
         if (yield) yield->Step();
       }
     }
-    free(b);
+    FreeBuckets(b, m + 1);
   }
   buckets_.store(nullptr, std::memory_order_relaxed);
   mask_.store(0, std::memory_order_relaxed);

@@ -98,6 +98,9 @@ class KeyTable {
   // Buckets moved per change while resizing. A change that doubles the table moves all
   // n old buckets within n/4 inserts, long before the next doubling (n more inserts).
   static constexpr size_t kMigrateBuckets = 4;
+  // Bytes of the bucket arrays mapped outside the allocator (the large ones: see
+  // AllocBuckets), over all tables; memory reports add them to the allocator's figure.
+  static uint64_t MappedBytes();
   // Tables never shrink below this many buckets.
   static constexpr size_t kMinShrinkBuckets = 64;
 

@@ -359,6 +359,26 @@ TEST(KeyTableTest, MigrateIdleYieldsToWriters) {
   for (int i = 0; i < next; ++i) ASSERT_NE(t.Find(Key(i), HashKey(Key(i))), nullptr) << Key(i);
 }
 
+// Large bucket arrays are mapped outside the allocator; memory reports add MappedBytes.
+TEST(KeyTableTest, LargeBucketArraysAreCounted) {
+  const uint64_t before = KeyTable::MappedBytes();
+  {
+    KeyTable t;
+    for (int i = 0; i < 20000; ++i) Add(t, Key(i));
+    while (t.MigrateStep(1 << 20)) {
+    }
+    EXPECT_EQ(KeyTable::MappedBytes() - before, t.bucket_count() * sizeof(Entry*));
+    KeyTable moved(std::move(t));
+    EXPECT_EQ(KeyTable::MappedBytes() - before, moved.bucket_count() * sizeof(Entry*));
+    for (int i = 0; i < 20000; i += 3) ASSERT_NE(moved.Find(Key(i), HashKey(Key(i))), nullptr);
+    int i = 0;
+    while (moved.bucket_count() * sizeof(Entry*) >= (64 << 10) || moved.resizing())
+      ASSERT_TRUE(Remove(moved, Key(i++)));  // shrinks below the mapped size
+    EXPECT_EQ(KeyTable::MappedBytes(), before);
+  }
+  EXPECT_EQ(KeyTable::MappedBytes(), before);
+}
+
 TEST(KeyTableTest, ClearWhileResizing) {
   int next = 0;
   KeyTable t = TableJustResized(&next);
