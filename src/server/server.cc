@@ -272,7 +272,7 @@ void Server::RunActiveExpire() {
 // core for up to 1.7 ms.
 void Server::RunActiveRehash() {
   constexpr int64_t kBudgetUs = 500;
-  constexpr size_t kBucketsPerStep = 4096;
+  constexpr size_t kBucketsPerStep = 1024;
   const int64_t start = MonotonicUs();
   YieldPoint yield;
   for (int i = 0; i < keyspace_->num_dbs(); ++i) {

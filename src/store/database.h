@@ -231,7 +231,8 @@ class Database {
   // Active rehashing: moves up to `budget` buckets of the partitions whose tables are between
   // two arrays (KeyTable's incremental resize, which otherwise advances only with writes), at
   // most kRehashBucketsPerLock under each lock, skipping the tables that writes moved on since
-  // the previous call (KeyTable::MigrateIdle). Returns whether a table is still resizing.
+  // the previous call (KeyTable::MigrateIdle). Returns whether a table it moved, or did not
+  // reach within the budget, is still resizing.
   bool RehashStep(size_t budget);
   static constexpr size_t kRehashBucketsPerLock = 128;
   // Exchanges the contents of two databases (SWAPDB); locks every partition of both and

@@ -90,9 +90,10 @@ class KeyTable {
   bool MigrateStep(size_t buckets);
   // MigrateStep for a background task that finishes what no write did: does nothing (but
   // notes the call) when a change has moved buckets since the previous call, so it never
-  // competes with a table's own writers. Returns whether the table is still resizing.
+  // competes with a table's own writers. Returns whether it moved buckets and the table is
+  // still resizing (worth another call soon).
   bool MigrateIdle(size_t buckets) {
-    if (std::exchange(stepped_by_change_, false)) return resizing();
+    if (std::exchange(stepped_by_change_, false)) return false;
     return MigrateStep(buckets);
   }
   // Buckets moved per change while resizing. A change that doubles the table moves all

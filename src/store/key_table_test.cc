@@ -351,8 +351,10 @@ TEST(KeyTableTest, MigrateIdleYieldsToWriters) {
   int next = 0;
   KeyTable t = TableJustResized(&next);
   ASSERT_TRUE(t.resizing());
-  Add(t, Key(next++));                          // a change moved buckets
-  EXPECT_TRUE(t.MigrateIdle(size_t{1} << 20));  // so the background step skips this table
+  Add(t, Key(next++));                           // a change moved buckets
+  EXPECT_FALSE(t.MigrateIdle(size_t{1} << 20));  // so the background step skips this table
+  EXPECT_TRUE(t.resizing());
+  EXPECT_TRUE(t.MigrateIdle(KeyTable::kMigrateBuckets));  // no change since: it moves on
   EXPECT_TRUE(t.resizing());
   EXPECT_FALSE(t.MigrateIdle(size_t{1} << 20));  // no change since: it finishes the move
   EXPECT_FALSE(t.resizing());
