@@ -265,9 +265,9 @@ void Server::RunActiveExpire() {
   }
 }
 
-// Like Redis's activerehashing: up to 0.5 ms per cron period moves the buckets of key tables
-// left between two arrays (a table resizes incrementally, advanced by writes, so a table that
-// stops receiving writes mid-resize would keep its old array). Tables that writes are moving
+// Like Redis's activerehashing: one pass per cron period, up to 0.5 ms, moves the buckets of key
+// tables left between two arrays (a table resizes incrementally, advanced by writes, so a table
+// that stops receiving writes mid-resize would keep its old array). Tables that writes are moving
 // on are left to them: during a 10M-key fill, a cron taking their work kept the event loop's
 // core for up to 1.7 ms.
 void Server::RunActiveRehash() {

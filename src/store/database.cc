@@ -307,17 +307,19 @@ size_t Database::ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int
 }
 
 bool Database::RehashStep(size_t budget) {
-  bool left = false;
-  for (size_t i = 0; i < kPartitions; ++i) {
-    Partition& p = parts_[i];
-    if (!p.table.resizing()) continue;  // unlocked peek: an atomic
-    if (budget == 0) return true;
-    std::lock_guard lk(p.mu);
-    size_t n = std::min(budget, kRehashBucketsPerLock);
-    budget -= n;
-    left |= p.table.MigrateIdle(n);
+  while (rehash_partition_ < kPartitions) {
+    Partition& p = parts_[rehash_partition_];
+    if (p.table.resizing()) {  // unlocked peek: an atomic
+      if (budget == 0) return true;
+      std::lock_guard lk(p.mu);
+      const size_t n = std::min(budget, kRehashBucketsPerLock);
+      budget -= n;
+      if (p.table.MigrateIdle(n)) continue;  // more to move here
+    }
+    ++rehash_partition_;
   }
-  return left;
+  rehash_partition_ = 0;
+  return false;
 }
 
 void Database::SwapContents(Database& a, Database& b, const std::function<void()>& while_locked) {

@@ -228,11 +228,12 @@ class Database {
   // the number deleted. Call from one thread at a time (the cron thread).
   size_t ExpireCycle(int64_t now_ms, size_t budget, size_t* sampled, int64_t* ttl_sum);
   static constexpr size_t kExpireBucketsPerLock = 64;
-  // Active rehashing: moves up to `budget` buckets of the partitions whose tables are between
-  // two arrays (KeyTable's incremental resize, which otherwise advances only with writes), at
-  // most kRehashBucketsPerLock under each lock, skipping the tables that writes moved on since
-  // the previous call (KeyTable::MigrateIdle). Returns whether a table it moved, or did not
-  // reach within the budget, is still resizing.
+  // Active rehashing: a pass over the partitions moves the buckets of the tables that are
+  // between two arrays (KeyTable's incremental resize, which otherwise advances only with
+  // writes), at most kRehashBucketsPerLock under each lock, and leaves the tables that writes
+  // moved on since the previous pass to them (KeyTable::MigrateIdle). A call moves up to
+  // `budget` buckets and returns true if it ran out before the pass's end: the next call
+  // resumes there. Call from one thread at a time (the cron thread).
   bool RehashStep(size_t budget);
   static constexpr size_t kRehashBucketsPerLock = 128;
   // Exchanges the contents of two databases (SWAPDB); locks every partition of both and
@@ -269,6 +270,7 @@ class Database {
   const AccessPolicy* policy_;  // nullptr: LRU
   StoreHooks* hooks_ = nullptr;
   int index_ = 0;
+  size_t rehash_partition_ = 0;  // where RehashStep resumes
   size_t expire_partition_ = 0;  // active expiry's partition cursor (cron thread only)
 };
 
