@@ -204,11 +204,11 @@ void Server::CronLoop() {
       SetBackgroundThreadsNamed("jemalloc_bg_thd", 10);
     }
     if (active_expire_.load()) RunActiveExpire();
-    if (config_->activerehashing.load() != 0) RunActiveRehash();
     int64_t spent = MonotonicUs() - t0;
     expire_cycle_cpu_ms.fetch_add(static_cast<uint64_t>(spent / 1000));
     int64_t lat = config_->latency_monitor_threshold.load();
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
+    if (config_->activerehashing.load() != 0) RunActiveRehash();
     SampleInstantMetrics();
     ReapBackgroundSave(false);
     aof_->Cron();

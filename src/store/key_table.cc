@@ -139,6 +139,9 @@ bool KeyTable::MigrateStep(size_t buckets) {
   const size_t om = old_mask();
   size_t i = moved();
   const size_t end = std::min(om + 1, i + buckets);
+  // The walk's look-ahead also loads the next step's chains, so that their misses are over by
+  // the time the next change runs it.
+  static_assert(kWalkAhead >= kMigrateBuckets);
   for (; i < end; ++i) {
     PrefetchWalkAhead(o, i, om);
     Entry* e = o[i];
@@ -152,28 +155,24 @@ bool KeyTable::MigrateStep(size_t buckets) {
     }
   }
   if (i > om) {
-    old_.store(nullptr, std::memory_order_relaxed);
-    old_mask_.store(0, std::memory_order_relaxed);
-    moved_.store(0, std::memory_order_relaxed);
-    FreeBuckets(o, om + 1);
+    DropOld();
     return false;
   }
   moved_.store(i, std::memory_order_relaxed);
-  // The next step's chains, so that their misses are over by the time it runs (a walk
-  // ahead of kWalkAhead buckets covers the next kMigrateBuckets ones).
-  static_assert(kWalkAhead >= kMigrateBuckets);
   return true;
 }
 
+void KeyTable::DropOld() {
+  Entry** o = old();
+  const size_t n = old_mask() + 1;
+  old_.store(nullptr, std::memory_order_relaxed);
+  old_mask_.store(0, std::memory_order_relaxed);
+  moved_.store(0, std::memory_order_relaxed);
+  FreeBuckets(o, n);
+}
+
 void KeyTable::FinishMigration() {
-  if (Entry** o = old(); o != nullptr && size_ == 0) {
-    // Every chain is empty: no need to walk the old array.
-    const size_t n = old_mask() + 1;
-    old_.store(nullptr, std::memory_order_relaxed);
-    old_mask_.store(0, std::memory_order_relaxed);
-    moved_.store(0, std::memory_order_relaxed);
-    FreeBuckets(o, n);
-  }
+  if (old() != nullptr && size_ == 0) DropOld();  // every chain is empty: nothing to walk
   while (MigrateStep(old_mask() + 1)) {
   }
 }

@@ -5,8 +5,10 @@
 // into it (kMigrateBuckets, their entries prefetched by the change before), until the old
 // array is empty and freed. While both arrays live, a key whose old bucket has not been moved
 // yet is in the old array, every other key in the new one: a lookup reads exactly one chain.
-// A single change thus never rehashes more than a few entries, however large the table: a
-// partition of 10M keys / 1024 used to stop its event loop for up to ~2 ms when it doubled.
+// A single change thus rehashes only a few entries, however large the table (a partition of
+// 10M keys / 1024 used to stop its event loop for 2-6 ms when it doubled in one step). A
+// resize that starts while one is under way finishes that one first: rare, as a doubling is
+// done within n/4 inserts and the next one comes n inserts later.
 // Growth is also spread out: each partition's table grows at its own fill (set_grow_jitter,
 // between 1 and 1.5), so the 1024 tables of a database filled with uniformly hashed keys do
 // not all start moving within the same few thousand inserts. Scan() uses a reverse-binary
@@ -129,6 +131,8 @@ class KeyTable {
   // After a change: a migration step while resizing, else a shrink when sparse.
   void AfterChange();
   void FinishMigration();
+  // Frees the old array (all of it moved, or empty) and ends the resize.
+  void DropOld();
   static uint64_t NextCursor(uint64_t cursor, size_t mask);
   // Visits the chains that cursor's bucket maps to: see Scan.
   template <typename Fn>
