@@ -275,9 +275,15 @@ void Server::RunActiveRehash() {
   constexpr size_t kBucketsPerStep = 1024;
   const int64_t start = MonotonicUs();
   YieldPoint yield;
-  for (int i = 0; i < keyspace_->num_dbs(); ++i) {
+  // Resume at the database where the previous period ran out of time, as the expiry does.
+  const int n = keyspace_->num_dbs();
+  for (int k = 0; k < n; ++k) {
+    const int i = (rehash_db_ + k) % n;
     while (keyspace_->db(i).RehashStep(kBucketsPerStep)) {
-      if (MonotonicUs() - start > kBudgetUs) return;
+      if (MonotonicUs() - start > kBudgetUs) {
+        rehash_db_ = i;
+        return;
+      }
       yield.Check();
     }
   }

@@ -276,6 +276,7 @@ class Server final : public cmd::ServerApi {
 
   std::atomic<bool> active_expire_{true};
   int expire_db_ = 0;  // where the active expiry cycle resumes (cron thread only)
+  int rehash_db_ = 0;  // where the active rehash resumes (cron thread only)
   std::thread cron_;
   std::thread background_;
   std::mutex bg_mu_;
