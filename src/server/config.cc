@@ -491,7 +491,7 @@ struct DirectiveBuilder {
     t.push_back(Int("active-expire-effort", &c.active_expire_effort, 1, 1, 10, true,
                     "1..10: CPU the active expiry cycle may use to reclaim expired keys"));
     t.push_back(Bool("activerehashing", &c.activerehashing, true, true,
-                     "finish the key tables' incremental resizes in the background (up to 1 ms "
+                     "finish the key tables' incremental resizes in the background (up to 0.5 ms "
                      "per cron period) where no writes come to advance them"));
 
     // Memory.
