@@ -95,8 +95,7 @@ void KeyTable::Insert(Entry* e, uint64_t hash) {
   } else if (size_ >= n + ((n * grow_jitter_) >> 9)) {
     Resize(n * 2);
   } else if (resizing()) {
-    MigrateStep(kMigrateBuckets);
-    stepped_by_change_ = true;
+    MigrateByChange();
   }
   Entry** b = Slot(hash);
   e->next = *b;
@@ -115,13 +114,11 @@ Entry* KeyTable::Unlink(Entry** link) {
 
 void KeyTable::AfterChange() {
   if (resizing()) {
-    if (size_ == 0) {
-      FinishMigration();  // nothing left to move
-    } else {
-      MigrateStep(kMigrateBuckets);
-      stepped_by_change_ = true;
+    if (size_ != 0) {
+      MigrateByChange();
       return;
     }
+    DropOld();  // nothing left to move
   }
   // Shrink below 1/8 fill so a table that was large does not keep its memory forever, to
   // twice the entries (fill 1/2, never below kMinShrinkBuckets). The gap between the grow
@@ -172,8 +169,11 @@ void KeyTable::DropOld() {
 }
 
 void KeyTable::FinishMigration() {
-  if (old() != nullptr && size_ == 0) DropOld();  // every chain is empty: nothing to walk
-  while (MigrateStep(old_mask() + 1)) {
+  if (!resizing()) return;
+  if (size_ == 0) {
+    DropOld();  // every chain is empty: nothing to walk
+  } else {
+    MigrateStep(old_mask() + 1);  // every bucket left
   }
 }
 
@@ -216,25 +216,20 @@ Entry* KeyTable::Random(uint64_t rnd) const {
 }
 
 void KeyTable::Clear(YieldPoint* yield) {
-  for (Entry** b : {slots(), old()}) {
-    if (b == nullptr) continue;
-    const size_t m = b == slots() ? mask() : old_mask();
-    for (size_t i = 0; i <= m; ++i) {
-      Entry* e = b[i];
-      while (e != nullptr) {
-        Entry* next = e->next;
-        FreeEntry(e);
-        e = next;
-        if (yield) yield->Step();
-      }
-    }
-    FreeBuckets(b, m + 1);
+  auto free_entry = [yield](Entry* e) {
+    FreeEntry(e);
+    if (yield) yield->Step();
+  };
+  if (Entry** o = old(); o != nullptr) {
+    WalkChains(o, moved(), old_mask(), free_entry);
+    DropOld();
+  }
+  if (Entry** b = slots(); b != nullptr) {
+    WalkChains(b, 0, mask(), free_entry);
+    FreeBuckets(b, mask() + 1);
   }
   buckets_.store(nullptr, std::memory_order_relaxed);
   mask_.store(0, std::memory_order_relaxed);
-  old_.store(nullptr, std::memory_order_relaxed);
-  old_mask_.store(0, std::memory_order_relaxed);
-  moved_.store(0, std::memory_order_relaxed);
   size_ = 0;
 }
 

@@ -17,7 +17,6 @@
 // partition's lock guards it.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -64,18 +63,14 @@ class KeyTable {
   // Cache hints for a lookup of `hash` coming soon (server/key_prefetcher.h), in steps so
   // that the misses of several keys overlap, each step needing what the previous one loaded:
   // the bucket slot, then the chain's first entry, then its second when the first holds
-  // another key. PrefetchSlot needs no lock: it reads only the array pointer and mask
-  // (atomics for this reason), and a prefetch of a stale address is harmless. The others
-  // read the chain: the partition lock must be held.
+  // another key. PrefetchSlot needs no lock: it reads only the arrays' pointers, masks and
+  // the resize's position (atomics for this reason), and a prefetch of a stale address is
+  // harmless. The others read the chain: the partition lock must be held.
   void PrefetchSlot(uint64_t hash) const {
     // Integer arithmetic: a mask read during a resize may not match the array.
-    uintptr_t b = reinterpret_cast<uintptr_t>(old_.load(std::memory_order_relaxed));
-    size_t m = old_mask_.load(std::memory_order_relaxed);
-    if (b == 0 || (hash & m) < moved_.load(std::memory_order_relaxed)) {
-      b = reinterpret_cast<uintptr_t>(slots());
-      m = mask();
-    }
-    if (b != 0) __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & m) * sizeof(Entry*)));
+    const ChainArray a = ArrayOf(hash);
+    if (auto b = reinterpret_cast<uintptr_t>(a.slots); b != 0)
+      __builtin_prefetch(reinterpret_cast<const void*>(b + (hash & a.mask) * sizeof(Entry*)));
   }
   void PrefetchHead(uint64_t hash) const { PrefetchEntry(Head(hash)); }
   void PrefetchNext(std::string_view key, uint64_t hash) const {
@@ -130,24 +125,45 @@ class KeyTable {
   void Resize(size_t buckets);
   // After a change: a migration step while resizing, else a shrink when sparse.
   void AfterChange();
+  // The step a change makes while resizing (noted for MigrateIdle).
+  void MigrateByChange() {
+    MigrateStep(kMigrateBuckets);
+    stepped_by_change_ = true;
+  }
+  // Moves what is left of a resize under way, at once.
   void FinishMigration();
   // Frees the old array (all of it moved, or empty) and ends the resize.
   void DropOld();
   static uint64_t NextCursor(uint64_t cursor, size_t mask);
-  // Visits the chains that cursor's bucket maps to: see Scan.
+  // Visits the chains that cursor's bucket maps to (see Scan); returns the mask the cursor
+  // advances by.
   template <typename Fn>
-  void ForCursorBuckets(uint64_t cursor, Fn&& fn) const;
+  size_t ForCursorBuckets(uint64_t cursor, Fn&& fn) const;
+  // fn(Entry*) for every entry of buckets from..m of b, each chain in order; an entry's next
+  // is read before fn runs, so fn may free it.
+  template <typename Fn>
+  static void WalkChains(Entry* const* b, size_t from, size_t m, Fn&& fn);
 
   Entry** slots() const { return buckets_.load(std::memory_order_relaxed); }
   size_t mask() const { return mask_.load(std::memory_order_relaxed); }
   Entry** old() const { return old_.load(std::memory_order_relaxed); }
   size_t old_mask() const { return old_mask_.load(std::memory_order_relaxed); }
   size_t moved() const { return moved_.load(std::memory_order_relaxed); }
-  // The slot of hash's chain: in the old array while its bucket there is not moved yet.
-  Entry** Slot(uint64_t hash) const {
+  // The array that holds hash's chain: the old one while hash's bucket there is not moved.
+  struct ChainArray {
+    Entry** slots;
+    size_t mask;
+  };
+  ChainArray ArrayOf(uint64_t hash) const {
     Entry** o = old();
-    if (o != nullptr && (hash & old_mask()) >= moved()) return &o[hash & old_mask()];
-    return &slots()[hash & mask()];
+    const size_t om = old_mask();
+    if (o != nullptr && (hash & om) >= moved()) return {o, om};
+    return {slots(), mask()};
+  }
+  // The slot of hash's chain (an array must exist).
+  Entry** Slot(uint64_t hash) const {
+    const ChainArray a = ArrayOf(hash);
+    return &a.slots[hash & a.mask];
   }
   // The first entry of hash's chain, or nullptr.
   Entry* Head(uint64_t hash) const { return slots() != nullptr ? *Slot(hash) : nullptr; }
@@ -199,11 +215,11 @@ inline uint64_t KeyTable::NextCursor(uint64_t cursor, size_t mask) {
 // powers of two and each bucket of the smaller array corresponds to the buckets of the
 // larger one with the same low bits; stepping the cursor by the smaller mask visits all.
 template <typename Fn>
-void KeyTable::ForCursorBuckets(uint64_t cursor, Fn&& fn) const {
+size_t KeyTable::ForCursorBuckets(uint64_t cursor, Fn&& fn) const {
   Entry** o = old();
   if (o == nullptr) {
     fn(&slots()[cursor & mask()]);
-    return;
+    return mask();
   }
   Entry** small = slots();
   Entry** large = o;
@@ -216,21 +232,22 @@ void KeyTable::ForCursorBuckets(uint64_t cursor, Fn&& fn) const {
   const size_t s = cursor & sm;
   fn(&small[s]);
   for (size_t j = s; j <= lm; j += sm + 1) fn(&large[j]);
+  return sm;
 }
 
 template <typename Fn>
 uint64_t KeyTable::Scan(uint64_t cursor, Fn&& fn) const {
   if (slots() == nullptr) return 0;
-  ForCursorBuckets(cursor, [&](Entry** slot) {
+  const size_t m = ForCursorBuckets(cursor, [&](Entry** slot) {
     for (Entry* e = *slot; e != nullptr; e = e->next) fn(e);
   });
-  return NextCursor(cursor, resizing() ? std::min(mask(), old_mask()) : mask());
+  return NextCursor(cursor, m);
 }
 
 template <typename Fn>
 uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
   if (slots() == nullptr) return 0;
-  ForCursorBuckets(cursor, [&](Entry** link) {
+  const size_t m = ForCursorBuckets(cursor, [&](Entry** link) {
     while (*link != nullptr) {
       Entry* e = *link;
       Entry* next = e->next;
@@ -242,25 +259,27 @@ uint64_t KeyTable::ScanErase(uint64_t cursor, Fn&& fn) {
       }
     }
   });
-  uint64_t c = NextCursor(cursor, resizing() ? std::min(mask(), old_mask()) : mask());
+  const uint64_t c = NextCursor(cursor, m);
   AfterChange();
   return c;
 }
 
 template <typename Fn>
-void KeyTable::ForEach(Fn&& fn) const {
-  Entry** b = slots();
-  if (b == nullptr) return;
-  for (size_t i = 0, m = mask(); i <= m; ++i) {
+void KeyTable::WalkChains(Entry* const* b, size_t from, size_t m, Fn&& fn) {
+  for (size_t i = from; i <= m; ++i) {
     PrefetchWalkAhead(b, i, m);
-    for (const Entry* e = b[i]; e != nullptr; e = e->next) fn(e);
-  }
-  if (Entry** o = old(); o != nullptr) {
-    for (size_t i = moved(), m = old_mask(); i <= m; ++i) {
-      PrefetchWalkAhead(o, i, m);
-      for (const Entry* e = o[i]; e != nullptr; e = e->next) fn(e);
+    for (Entry* e = b[i]; e != nullptr;) {
+      Entry* next = e->next;
+      fn(e);
+      e = next;
     }
   }
+}
+
+template <typename Fn>
+void KeyTable::ForEach(Fn&& fn) const {
+  if (Entry** b = slots(); b != nullptr) WalkChains(b, 0, mask(), fn);
+  if (Entry** o = old(); o != nullptr) WalkChains(o, moved(), old_mask(), fn);
 }
 
 }  // namespace ember
