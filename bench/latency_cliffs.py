@@ -347,7 +347,7 @@ def explain_stalls(st, samples, runs, wakes, loop_wakes, server_pid, probe_pid, 
         woke = wakes_within(wakes.get(probe_pid, []), s, s + r)
         w = woke[-1] if woke else s + r
         own, idle, other, top = attribute(runs, server_pid, (s, w))
-        x = {"at": (s - t0) / 1e9, "ms": r / 1e6, "server": own / 1e6, "idle": idle / 1e6,
+        x = {"at": (s - t0) / 1e9, "mono": s / 1e9, "ms": r / 1e6, "server": own / 1e6, "idle": idle / 1e6,
              "other": other / 1e6, "probe": (s + r - w) / 1e6,
              "who": [(c, d / 1e6) for c, d in top]}
         x["own"] = x["ms"] - x["probe"] - x["other"]
@@ -745,7 +745,8 @@ def table(title, rows, extra_cols, note=""):
                 for x in shown:
                     who = fmt_who(x)
                     tag = "largest w/o others: " if x.get("own_worst") else ""
-                    print(f"{row}{tag}{x['ms']:.2f} at {x['at']:.2f} s: server {x['server']:.2f}, "
+                    print(f"{row}{tag}{x['ms']:.2f} at {x['at']:.2f} s (CLOCK_MONOTONIC "
+                          f"{x['mono']:.4f}): server {x['server']:.2f}, "
                           f"idle {x['idle']:.2f}, others {x['other']:.2f}"
                           f"{f' ({who})' if who else ''}; probe waited {x['probe']:.2f}"
                           f"{fmt_loop_woken(x)}; "

@@ -10,19 +10,33 @@
 namespace ember::server {
 
 void KeyPrefetcher::Start(Database& db, const CommandLookup& lookup, std::string_view data) {
+  Begin(db);
+  lookup_ = &lookup;
+  rest_ = data;
+  Peek(kMaxKeys);
+}
+
+void KeyPrefetcher::Peek(size_t keys) {
   constexpr size_t kMaxArgs = 16;
   std::string_view args[kMaxArgs];
   size_t argc = 0;
-  Begin(db);
-  size_t len = resp::PeekRequest(data, args, kMaxArgs, &argc);
-  for (size_t off = 0; len != 0 && n_ < kMaxKeys;) {
-    if (const cmd::CommandSpec* spec = lookup.Find(args[0]))
-      spec->ForEachKey(cmd::ArgList(args, std::min(argc, kMaxArgs)),
-                       [&](std::string_view k) { Add(k); });
-    off += len;
-    len = resp::PeekRequest(data.substr(off), args, kMaxArgs, &argc);
+  const size_t from = n_;
+  while (n_ - from < keys) {
+    const size_t len = resp::PeekRequest(rest_, args, kMaxArgs, &argc);
+    if (len == 0) {  // the end, a request still arriving or an inline one: no further
+      rest_ = {};
+      break;
+    }
+    rest_.remove_prefix(len);
+    ++requests_;
+    if (const cmd::CommandSpec* spec = lookup_->Find(args[0]))
+      spec->ForEachKey(cmd::ArgList(args, std::min(argc, kMaxArgs)), [&](std::string_view k) {
+        keys_[n_ % kRing] = k;
+        hashes_[n_ % kRing] = HashKey(k);
+        db_->PrefetchPartition(hashes_[n_++ % kRing]);
+      });
   }
-  Launch();
+  Launch(from);
 }
 
 bool KeyPrefetcher::Add(std::string_view key) {
@@ -33,16 +47,16 @@ bool KeyPrefetcher::Add(std::string_view key) {
   return true;
 }
 
-void KeyPrefetcher::Launch() {
-  for (size_t i = 0; i < n_; ++i) db_->PrefetchSlot(hashes_[i]);
-  for (size_t i = 0; i < n_; ++i) db_->PrefetchHead(hashes_[i]);
+void KeyPrefetcher::Launch(size_t from) {
+  for (size_t i = from; i < n_; ++i) db_->PrefetchSlot(hashes_[i % kRing]);
+  for (size_t i = from; i < n_; ++i) db_->PrefetchHead(hashes_[i % kRing]);
 }
 
 void KeyPrefetcher::AdvanceSlow() {
   // The first entry was asked for in Launch: if it holds another key, the lookup will go on
   // to the second.
-  const size_t j = next_++ + kNextAhead;
-  if (j < n_) db_->PrefetchNext(keys_[j], hashes_[j]);
+  const size_t j = next_ + kNextAhead - 1;
+  db_->PrefetchNext(keys_[j % kRing], hashes_[j % kRing]);
 }
 
 }  // namespace ember::server

@@ -33,8 +33,13 @@ class KeyPrefetcherTest : public ::testing::Test {
   }
   std::vector<std::string> KeysOf(const std::string& data) {
     pf_.Start(db_, lookup_, data);
-    std::vector<std::string> keys(pf_.keys().begin(), pf_.keys().end());
+    std::vector<std::string> keys = Peeked();
     pf_.Clear();
+    return keys;
+  }
+  std::vector<std::string> Peeked() const {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < pf_.peeked(); ++i) keys.emplace_back(pf_.peeked_key(i));
     return keys;
   }
 
@@ -67,13 +72,55 @@ TEST_F(KeyPrefetcherTest, StopsAtInlineRequestsAndAfterMaxKeys) {
   EXPECT_EQ(keys.back(), "k" + std::to_string(KeyPrefetcher::kMaxKeys - 1));
 }
 
+// As the requests of a long read run, the prefetcher keeps peeking ahead of them, in order,
+// until the read's last complete request: every lookup gets its hints, not only the first
+// kMaxKeys.
+TEST_F(KeyPrefetcherTest, PeeksFurtherAsRequestsRun) {
+  std::string data;
+  std::vector<std::string> want;
+  for (int i = 0; i < 300; ++i) {
+    want.push_back("k" + std::to_string(i));
+    data += i % 3 == 1 ? Req({"SET", want.back(), "v"}) : Req({"GET", want.back()});
+  }
+  std::string partial = Req({"GET", "late"});
+  data += partial.substr(0, partial.size() - 2);
+  pf_.Start(db_, lookup_, data);
+  EXPECT_EQ(pf_.peeked(), KeyPrefetcher::kMaxKeys);
+  for (size_t ran = 1; ran <= 300; ++ran) {
+    pf_.Advance();
+    // Never fewer than kRefillAhead requests peeked ahead of the one about to run (while
+    // there are any), never more than kMaxKeys + kRefillKeys.
+    const size_t ahead = pf_.peeked() - ran;
+    if (pf_.peeked() < 300) {
+      EXPECT_GE(ahead, KeyPrefetcher::kRefillAhead) << ran;
+    }
+    EXPECT_LE(ahead, KeyPrefetcher::kMaxKeys + KeyPrefetcher::kRefillKeys) << ran;
+    ASSERT_EQ(pf_.peeked_key(pf_.peeked() - 1), want[pf_.peeked() - 1]);
+  }
+  EXPECT_EQ(pf_.peeked(), 300u);  // the request still arriving is not peeked
+  pf_.Clear();
+
+  // A request without keys, or with several, is taken in its turn; an inline one ends it.
+  data = Req({"PING"}) + Req({"MSET", "a", "1", "b", "2"});
+  for (int i = 0; i < 60; ++i) data += Req({"GET", "x" + std::to_string(i)});
+  data += "GET y\r\n" + Req({"GET", "z"});
+  pf_.Start(db_, lookup_, data);
+  for (int i = 0; i < 100; ++i) pf_.Advance();
+  std::vector<std::string> keys;
+  for (size_t i = pf_.peeked() - 10; i < pf_.peeked(); ++i) keys.emplace_back(pf_.peeked_key(i));
+  EXPECT_EQ(pf_.peeked(), 62u);
+  EXPECT_EQ(keys.front(), "x50");
+  EXPECT_EQ(keys.back(), "x59");
+  pf_.Clear();
+}
+
 // Hints leave the data alone, whatever the tables look like (empty, chained, one partition
 // locked by another thread), and never wait for a lock.
 TEST_F(KeyPrefetcherTest, HintsChangeNothingAndNeverBlock) {
   std::string data;
   for (int i = 0; i < 40; ++i) data += Req({"GET", "key:" + std::to_string(i)});
   pf_.Start(db_, lookup_, data);  // empty database
-  for (size_t i = 0; i < pf_.keys().size(); ++i) pf_.Advance();
+  for (size_t i = 0; i < 40; ++i) pf_.Advance();
   pf_.Clear();
 
   for (int i = 0; i < 5000; ++i) {
@@ -90,8 +137,9 @@ TEST_F(KeyPrefetcherTest, HintsChangeNothingAndNeverBlock) {
   });
   while (held.mu.try_lock()) held.mu.unlock();  // until the other thread has it
   pf_.Start(db_, lookup_, data);
-  EXPECT_EQ(pf_.keys().size(), KeyPrefetcher::kMaxKeys);
-  for (size_t i = 0; i < 40; ++i) pf_.Advance();  // more calls than keys: harmless
+  EXPECT_EQ(pf_.peeked(), KeyPrefetcher::kMaxKeys);
+  for (size_t i = 0; i < 50; ++i) pf_.Advance();  // more calls than requests: harmless
+  EXPECT_EQ(pf_.peeked(), 40u);
   pf_.Clear();
   ready.unlock();
   other.join();
