@@ -136,44 +136,19 @@ bool KeyTable::MigrateStep(size_t buckets) {
   const size_t om = old_mask();
   size_t i = moved();
   const size_t end = std::min(om + 1, i + buckets);
-  // In groups of kMoveGroup buckets, in three passes, so that the cache misses of a group
-  // overlap instead of queueing: the chains' first entries are asked for, then each entry's
-  // new slot (which needs the entry's key), then the entries are linked there. A change's step
-  // is one group: the table's previous step was ~1,000 inserts ago (one per partition), too
-  // long ago for the look-ahead it started to be of much use. That look-ahead (the next
-  // kWalkAhead buckets' first entries) is what keeps a long walk (FinishMigration,
-  // MigrateIdle) ahead of its misses.
-  static_assert(kMoveGroup >= kMigrateBuckets);
-  constexpr size_t kBatch = 2 * kMoveGroup;  // entries whose slots are asked for ahead
-  Entry* batch[kBatch];
-  size_t batch_slot[kBatch];
-  while (i < end) {
-    const size_t group_end = std::min(end, i + kMoveGroup);
-    for (size_t j = i; j < group_end; ++j) {
-      PrefetchEntry(o[j]);
-      PrefetchWalkAhead(o, j, om);
-    }
-    size_t n = 0;
-    for (; i < group_end; ++i) {
-      Entry* e = o[i];
-      o[i] = nullptr;
-      while (e != nullptr) {
-        Entry* next = e->next;
-        const size_t slot = HashKey(e->key()) & nmask;
-        if (n < kBatch) {
-          __builtin_prefetch(&nb[slot], 1);
-          batch[n] = e;
-          batch_slot[n++] = slot;
-        } else {  // a long chain: the rest is linked at once
-          e->next = nb[slot];
-          nb[slot] = e;
-        }
-        e = next;
-      }
-    }
-    for (size_t k = 0; k < n; ++k) {
-      batch[k]->next = nb[batch_slot[k]];
-      nb[batch_slot[k]] = batch[k];
+  // The walk's look-ahead also loads the next step's chains, so that their misses are over by
+  // the time the next change runs it.
+  static_assert(kWalkAhead >= kMigrateBuckets);
+  for (; i < end; ++i) {
+    PrefetchWalkAhead(o, i, om);
+    Entry* e = o[i];
+    o[i] = nullptr;
+    while (e != nullptr) {
+      Entry* next = e->next;
+      Entry** b = &nb[HashKey(e->key()) & nmask];
+      e->next = *b;
+      *b = e;
+      e = next;
     }
   }
   if (i > om) {

@@ -2,7 +2,7 @@
 //
 // Resizing is incremental: a resize allocates the new bucket array and from then on each
 // change to the table (Insert, Unlink, ScanErase) first moves a few buckets of the old array
-// into it (kMigrateBuckets, their cache misses overlapped: see MigrateStep), until the old
+// into it (kMigrateBuckets, their entries prefetched by the change before), until the old
 // array is empty and freed. While both arrays live, a key whose old bucket has not been moved
 // yet is in the old array, every other key in the new one: a lookup reads exactly one chain.
 // A single change thus rehashes only a few entries, however large the table (a partition of
@@ -177,8 +177,6 @@ class KeyTable {
   // buckets on, so that the walk's cache misses overlap instead of queueing (a partition of
   // 10K entries took ~1 ms to rehash or to copy for a snapshot without it).
   static constexpr size_t kWalkAhead = 8;
-  // Buckets moved per pass of MigrateStep (see there).
-  static constexpr size_t kMoveGroup = 8;
   static void PrefetchWalkAhead(Entry* const* b, size_t i, size_t m) {
     if (i + kWalkAhead <= m) PrefetchEntry(b[i + kWalkAhead]);
   }
