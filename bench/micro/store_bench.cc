@@ -76,6 +76,32 @@ void BM_DelInsert(benchmark::State& state) {
 }
 BENCHMARK(BM_DelInsert)->Arg(1000)->Arg(1000000);
 
+// A fill: `keys` new keys inserted one by one into an empty database (each under its
+// partition's lock, as SET runs), so every partition's table grows through its doublings
+// on the way, each moving its old buckets a few per insert. ns per insert, the database's
+// creation and destruction outside the timing.
+void BM_FillGrow(benchmark::State& state) {
+  const auto keys = MakeKeys(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto db = std::make_unique<Database>();
+    state.ResumeTiming();
+    for (const auto& k : keys) {
+      LockSet locks;
+      locks.AddKey(*db, k);
+      locks.Lock();
+      if (db->FindLink(k, 0) == nullptr)
+        db->Insert(NewStringEntry(EntryInit{k}, std::string_view(kValue.data(), 8),
+                                  Encoding::kEmbStr));
+    }
+    state.PauseTiming();
+    db.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(keys.size()));
+}
+BENCHMARK(BM_FillGrow)->Arg(1000000)->Arg(4000000)->Unit(benchmark::kMillisecond);
+
 // A pipeline of 16 GETs of random keys, each under its partition's lock as a command runs,
 // without (prefetch = 0) and with the worker's KeyPrefetcher, as for 16 requests in one read:
 // at 1M keys the lookups' cache misses dominate, and the prefetcher overlaps them.
