@@ -91,8 +91,8 @@ void BM_FillGrow(benchmark::State& state) {
       locks.AddKey(*db, k);
       locks.Lock();
       if (db->FindLink(k, 0) == nullptr)
-        db->Insert(NewStringEntry(EntryInit{k}, std::string_view(kValue.data(), 8),
-                                  Encoding::kEmbStr));
+        db->Insert(
+            NewStringEntry(EntryInit{k}, std::string_view(kValue.data(), 8), Encoding::kEmbStr));
     }
     state.PauseTiming();
     db.reset();
