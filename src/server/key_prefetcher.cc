@@ -30,21 +30,23 @@ void KeyPrefetcher::Peek(size_t keys) {
     rest_.remove_prefix(len);
     ++requests_;
     if (const cmd::CommandSpec* spec = lookup_->Find(args[0]))
-      spec->ForEachKey(cmd::ArgList(args, std::min(argc, kMaxArgs)), [&](std::string_view k) {
-        keys_[n_ % kRing] = k;
-        hashes_[n_ % kRing] = HashKey(k);
-        db_->PrefetchPartition(hashes_[n_++ % kRing]);
-      });
+      spec->ForEachKey(cmd::ArgList(args, std::min(argc, kMaxArgs)),
+                       [&](std::string_view k) { Push(k); });
   }
   Launch(from);
 }
 
 bool KeyPrefetcher::Add(std::string_view key) {
   if (n_ == kMaxKeys) return false;
-  keys_[n_] = key;
-  hashes_[n_] = HashKey(key);
-  db_->PrefetchPartition(hashes_[n_++]);
+  Push(key);
   return true;
+}
+
+void KeyPrefetcher::Push(std::string_view key) {
+  const size_t i = n_++ % kRing;
+  keys_[i] = key;
+  hashes_[i] = HashKey(key);
+  db_->PrefetchPartition(hashes_[i]);
 }
 
 void KeyPrefetcher::Launch(size_t from) {
@@ -52,10 +54,9 @@ void KeyPrefetcher::Launch(size_t from) {
   for (size_t i = from; i < n_; ++i) db_->PrefetchHead(hashes_[i % kRing]);
 }
 
-void KeyPrefetcher::AdvanceSlow() {
+void KeyPrefetcher::AdvanceSlow(size_t j) {
   // The first entry was asked for in Launch: if it holds another key, the lookup will go on
   // to the second.
-  const size_t j = next_ + kNextAhead - 1;
   db_->PrefetchNext(keys_[j % kRing], hashes_[j % kRing]);
 }
 

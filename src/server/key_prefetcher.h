@@ -50,8 +50,8 @@ class KeyPrefetcher {
   // second-entry hints come late and do nothing.
   void Advance() {
     ++next_;
-    if (requests_ < next_ + kRefillAhead && !rest_.empty()) Peek(kRefillKeys);
-    if (next_ + kNextAhead - 1 < n_) AdvanceSlow();
+    if (!rest_.empty() && requests_ < next_ + kRefillAhead) Peek(kRefillKeys);
+    if (const size_t j = next_ + kNextAhead - 1; j < n_) AdvanceSlow(j);
   }
   void Clear() {
     n_ = next_ = requests_ = 0;
@@ -75,8 +75,11 @@ class KeyPrefetcher {
   // Peeks at requests from rest_ until `keys` more keys are added or none is left (a
   // request still arriving, or an inline one, ends it), then launches their loads.
   void Peek(size_t keys);
+  // Takes key as the next one and starts loading its partition.
+  void Push(std::string_view key);
   void Launch(size_t from);
-  void AdvanceSlow();
+  // The chain's second entry of the j-th key peeked.
+  void AdvanceSlow(size_t j);
   // Keys of all requests peeked (at most kMaxKeys + kRefillKeys + the keys of one request
   // ahead of the one running): a ring wide enough that the ones in use are never overwritten.
   static constexpr size_t kRing = 64;

@@ -136,8 +136,11 @@ bool KeyTable::MigrateStep(size_t buckets) {
   const size_t om = old_mask();
   size_t i = moved();
   const size_t end = std::min(om + 1, i + buckets);
-  // The walk's look-ahead also loads the next step's chains, so that their misses are over by
-  // the time the next change runs it.
+  // The walk's look-ahead keeps a long walk (FinishMigration, MigrateIdle) ahead of its misses.
+  // It also asks for the next step's chains, but a change's next step on this table comes
+  // ~1,000 inserts later (one partition of 1,024): by then those lines are mostly evicted, and
+  // a fill's profile shows this function waiting on its entries (bench/data/
+  // migrate_group_ab.txt).
   static_assert(kWalkAhead >= kMigrateBuckets);
   for (; i < end; ++i) {
     PrefetchWalkAhead(o, i, om);

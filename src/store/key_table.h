@@ -2,9 +2,9 @@
 //
 // Resizing is incremental: a resize allocates the new bucket array and from then on each
 // change to the table (Insert, Unlink, ScanErase) first moves a few buckets of the old array
-// into it (kMigrateBuckets, their entries prefetched by the change before), until the old
-// array is empty and freed. While both arrays live, a key whose old bucket has not been moved
-// yet is in the old array, every other key in the new one: a lookup reads exactly one chain.
+// into it (kMigrateBuckets), until the old array is empty and freed. While both arrays
+// live, a key whose old bucket has not been moved yet is in the old array, every other key in
+// the new one: a lookup reads exactly one chain.
 // A single change thus rehashes only a few entries, however large the table (a partition of
 // 10M keys / 1024 used to stop its event loop for 2-6 ms when it doubled in one step). A
 // resize that starts while one is under way finishes that one first: rare, as a doubling is
