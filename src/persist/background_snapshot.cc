@@ -97,20 +97,27 @@ Entry* BackgroundSnapshot::CopyOf(const Entry* e) {
   return CloneEntry(e, init);
 }
 
-uint64_t BackgroundSnapshot::TakePartition(Partition& p, std::vector<Entry*>* out,
-                                           YieldPoint* yield) {
-  p.snapshot_epoch = epoch_;
-  std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p));
-  uint64_t bytes = 0;
-  out->reserve(p.table.size() + (kept ? kept->size() : 0));
-  p.table.ForEach([&](const Entry* e) {
+size_t BackgroundSnapshot::CopyBuckets(Partition& p, size_t from, size_t budget,
+                                       std::vector<Entry*>* out, uint64_t* bytes) {
+  const KeptKeys* kept = KeptOf(p).get();
+  return p.table.ForEachFrom(from, budget, [&](const Entry* e) {
     if (!Live(e)) return;
     if (kept && kept->count(e->key()) != 0) return;  // changed since: the kept copy is used
     out->push_back(CopyOf(e));
-    bytes += EntryAllocSize(out->back());
-    if (yield != nullptr) yield->Step();
+    *bytes += EntryAllocSize(out->back());
   });
-  if (kept) {
+}
+
+uint64_t BackgroundSnapshot::TakePartition(Partition& p, size_t from, std::vector<Entry*>* out) {
+  uint64_t bytes = 0;
+  if (from == 0) out->reserve(out->size() + p.table.size());
+  CopyBuckets(p, from, SIZE_MAX, out, &bytes);
+  p.snapshot_epoch = epoch_;
+  if (walking_.load(std::memory_order_relaxed) == &p) {
+    p.table.Thaw();
+    walking_.store(nullptr, std::memory_order_relaxed);
+  }
+  if (std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p))) {
     for (auto& [key, e] : *kept) {
       if (e == nullptr) continue;  // did not exist at the start
       out->push_back(e);
@@ -122,8 +129,10 @@ uint64_t BackgroundSnapshot::TakePartition(Partition& p, std::vector<Entry*>* ou
 
 void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
+  // In the middle of a walk of p, the walk has the buckets before its position.
+  const size_t from = walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
   std::vector<Entry*> copy;
-  uint64_t bytes = TakePartition(p, &copy);
+  uint64_t bytes = TakePartition(p, from, &copy);
   if (copy.empty()) return;
   std::lock_guard lk(mu_);
   early_bytes_ += bytes;
@@ -133,10 +142,49 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
 void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
   std::unique_ptr<KeptKeys>& kept = KeptOf(p);
+  if (kept && kept->find(key) != kept->end()) return;  // kept by an earlier write: as at the start
+  // Behind the position of a walk of p: copied as it was, or inserted since (not in the image).
+  if (walking_.load(std::memory_order_relaxed) == &p && p.table.PositionOf(hash) < walk_pos_)
+    return;
   if (!kept) kept = std::make_unique<KeptKeys>();
-  if (kept->find(key) != kept->end()) return;  // kept by an earlier write: as at the start
   const Entry* e = p.table.Find(key, hash);
   kept->emplace(std::string(key), e != nullptr && Live(e) ? CopyOf(e) : nullptr);
+}
+
+void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, YieldPoint* yield) {
+  bool pieces = false;  // p's table frozen, walking_ == &p
+  size_t pos = 0;
+  while (true) {
+    {
+      std::lock_guard lk(p.mu);
+      if (p.snapshot_epoch == epoch_) return;  // empty at the start, or a writer took the rest
+      if (abort_.load(std::memory_order_relaxed)) {
+        if (pieces) {
+          p.table.Thaw();
+          walking_.store(nullptr, std::memory_order_relaxed);
+        }
+        return;
+      }
+      if (!pieces) {
+        if (p.table.size() <= opts_.walk_chunk) {
+          TakePartition(p, 0, copy);
+          return;
+        }
+        copy->reserve(p.table.size());
+        p.table.Freeze();
+        walking_.store(&p, std::memory_order_relaxed);
+        pieces = true;
+      }
+      uint64_t bytes = 0;
+      pos = CopyBuckets(p, pos, opts_.walk_chunk, copy, &bytes);
+      if (pos >= p.table.positions()) {
+        TakePartition(p, pos, copy);
+        return;
+      }
+      walk_pos_ = pos;
+    }
+    yield->Check();  // the lock is free: an event loop waiting for it, or for the core, runs
+  }
 }
 
 void BackgroundSnapshot::Run() {
@@ -220,13 +268,7 @@ void BackgroundSnapshot::Run() {
         Partition& p = db.partition(i);
         // Copy under the lock, encode after it: a writer never waits for LZF.
         std::vector<Entry*> copy;
-        {
-          std::lock_guard lk(p.mu);
-          // A copy of ~10K entries takes ~0.5 ms or more (their cache misses, and the pages
-          // the copies land on): the core goes back to an event loop meanwhile too. The lock
-          // stays held, so only a request for this one partition waits for the copy's end.
-          if (p.snapshot_epoch != epoch_) TakePartition(p, &copy, &yield);
-        }
+        WalkPartition(p, &copy, &yield);
         std::string resp;
         for (Entry* e : copy) {
           Encode(e, &w, &resp);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "persist/aof_loader.h"
@@ -71,8 +72,9 @@ void LockAll(Keyspace& ks, bool lock) {
 // Starts a snapshot of ks while `writers` threads rewrite every key (value "new"), delete
 // some and add others; returns the finished snapshot file's bytes.
 std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::string& dir,
-                                Barrier barrier = Barrier::kKey) {
+                                Barrier barrier = Barrier::kKey, size_t walk_chunk = 512) {
   BackgroundSnapshotOptions o;
+  o.walk_chunk = walk_chunk;
   o.path = dir + "/snap";
   o.temp_path = dir + "/snap.tmp";
   o.rdb = rdb;
@@ -102,14 +104,17 @@ std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::str
   return ReadFile(o.path);
 }
 
-class BackgroundSnapshotBarrier : public ::testing::TestWithParam<Barrier> {};
+// With a walk chunk of 2 (partitions of ~10 keys here), every partition is copied in pieces,
+// with the writers' changes (inserts, deletes, whole-partition copies) coming in between.
+class BackgroundSnapshotBarrier : public ::testing::TestWithParam<std::tuple<Barrier, size_t>> {};
 
 TEST_P(BackgroundSnapshotBarrier, RdbIsTheDatasetAtStartDespiteConcurrentWrites) {
   TempDir tmp;
   constexpr int kKeys = 20000;
   Keyspace ks(2);
   for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
-  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path(), GetParam());
+  const auto [barrier, chunk] = GetParam();
+  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path(), barrier, chunk);
   Keyspace loaded(2);
   RdbLoadInfo info;
   ASSERT_EQ(LoadRdb(data, loaded, kNow, &info), "");
@@ -122,21 +127,27 @@ TEST_P(BackgroundSnapshotBarrier, RdbIsTheDatasetAtStartDespiteConcurrentWrites)
     char buf[21];
     EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
   }
-  // The live keyspace did change.
+  // The live keyspace did change, and no table is left frozen.
   Database& db0 = ks.db(0);
   size_t live = db0.Size() + ks.db(1).Size();
   EXPECT_GT(live, static_cast<size_t>(kKeys));
+  for (int d = 0; d < 2; ++d)
+    for (size_t i = 0; i < Database::kPartitions; ++i)
+      ASSERT_FALSE(ks.db(d).partition(i).table.frozen()) << d << " " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Writers, BackgroundSnapshotBarrier,
-                         ::testing::Values(Barrier::kKey, Barrier::kPartition, Barrier::kMixed));
+                         ::testing::Combine(::testing::Values(Barrier::kKey, Barrier::kPartition,
+                                                              Barrier::kMixed),
+                                            ::testing::Values(size_t{512}, size_t{2})));
 
 TEST(BackgroundSnapshot, RespBaseIsTheDatasetAtStart) {
   TempDir tmp;
   constexpr int kKeys = 5000;
   Keyspace ks(2);
   for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old");
-  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path());
+  std::string data =
+      SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path(), Barrier::kKey, /*walk_chunk=*/1);
   Commands cmds;
   AofScanResult r = ScanAofData(data, Collect(&cmds));
   ASSERT_EQ(r.status, AofScanResult::Status::kOk) << r.error;
@@ -176,6 +187,45 @@ TEST(BackgroundSnapshot, AbortLeavesNoFile) {
   snap->Retire();
   LockAll(ks, false);
   EXPECT_EQ(ks.hooks().barrier.load(), nullptr);
+}
+
+// An abort in the middle of a partition's walk in pieces thaws its table. The test chases the
+// walk partition by partition and aborts as soon as it finds one frozen.
+TEST(BackgroundSnapshot, AbortInTheMiddleOfAPartitionThawsIt) {
+  TempDir tmp;
+  Keyspace ks(1);
+  for (int i = 0; i < 100000; ++i) Write(ks.db(0), Key(i), "v");  // ~100 keys per partition
+  BackgroundSnapshotOptions o;
+  o.path = tmp / "snap";
+  o.temp_path = tmp / "snap.tmp";
+  o.now_ms = kNow;
+  o.walk_chunk = 1;
+  LockAll(ks, true);
+  auto snap = BackgroundSnapshot::Start(ks, o);
+  LockAll(ks, false);
+  Partition* caught = nullptr;
+  for (size_t i = 0; i < Database::kPartitions && caught == nullptr && !snap->done();) {
+    Partition& p = ks.db(0).partition(i);
+    std::lock_guard lk(p.mu);
+    if (p.table.frozen()) {
+      snap->Abort();
+      caught = &p;
+    } else if (p.snapshot_epoch == ks.hooks().snapshot_epoch) {
+      ++i;  // walked already: on to the next
+    }
+  }
+  ASSERT_NE(caught, nullptr) << "the walk was never seen in the middle of a partition";
+  snap->Join();
+  EXPECT_NE(snap->error(), "");
+  for (size_t i = 0; i < Database::kPartitions; ++i)
+    EXPECT_FALSE(ks.db(0).partition(i).table.frozen()) << i;
+  LockAll(ks, true);
+  snap->Retire();
+  LockAll(ks, false);
+  // The table grows again.
+  for (int i = 0; i < 200000; ++i) Write(ks.db(0), "more:" + std::to_string(i), "v");
+  std::lock_guard lk(caught->mu);
+  EXPECT_GT(caught->table.bucket_count(), 128u);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ KeyTable& KeyTable::operator=(KeyTable&& o) noexcept {
     take(moved_, o.moved_, size_t{0});
     size_ = std::exchange(o.size_, 0);
     stepped_by_change_ = std::exchange(o.stepped_by_change_, false);
+    frozen_ = std::exchange(o.frozen_, false);
     grow_jitter_ = o.grow_jitter_;
   }
   return *this;
@@ -92,6 +93,8 @@ void KeyTable::Insert(Entry* e, uint64_t hash) {
   const size_t n = mask() + 1;
   if (slots() == nullptr) {
     Resize(4);
+  } else if (frozen_) {
+    // Neither grows nor moves buckets: a walk in pieces is under way (Freeze).
   } else if (size_ >= n + ((n * grow_jitter_) >> 9)) {
     Resize(n * 2);
   } else if (resizing()) {
@@ -113,6 +116,7 @@ Entry* KeyTable::Unlink(Entry** link) {
 }
 
 void KeyTable::AfterChange() {
+  if (frozen_) return;  // see Insert
   if (resizing()) {
     if (size_ != 0) {
       MigrateByChange();
@@ -130,7 +134,7 @@ void KeyTable::AfterChange() {
 
 bool KeyTable::MigrateStep(size_t buckets) {
   Entry** o = old();
-  if (o == nullptr) return false;
+  if (o == nullptr || frozen_) return false;
   Entry** nb = slots();
   const size_t nmask = mask();
   const size_t om = old_mask();
@@ -234,6 +238,7 @@ void KeyTable::Clear(YieldPoint* yield) {
   buckets_.store(nullptr, std::memory_order_relaxed);
   mask_.store(0, std::memory_order_relaxed);
   size_ = 0;
+  frozen_ = false;
 }
 
 }  // namespace ember

@@ -90,7 +90,7 @@ class KeyTable {
   // competes with a table's own writers. Returns whether it moved buckets and the table is
   // still resizing (worth another call soon).
   bool MigrateIdle(size_t buckets) {
-    if (std::exchange(stepped_by_change_, false)) return false;
+    if (frozen_ || std::exchange(stepped_by_change_, false)) return false;
     return MigrateStep(buckets);
   }
   // Buckets moved per change while resizing. A change that doubles the table moves all
@@ -115,6 +115,29 @@ class KeyTable {
   // Calls fn(const Entry*) for every entry; fn must not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const;
+
+  // A walk in pieces, each under the partition's lock, with changes in between (a snapshot
+  // copies a large partition a piece at a time, so that a request for it never waits for the
+  // whole copy). While frozen, the table neither resizes nor moves buckets: every bucket keeps
+  // its position, an entry's position is that of its bucket, and an entry inserted meanwhile
+  // lands at a position the walk has either passed or not. Positions number the (new) array's
+  // buckets, then the old array's while resizing. Clear() and moves thaw.
+  void Freeze() { frozen_ = true; }
+  void Thaw() { frozen_ = false; }
+  bool frozen() const { return frozen_; }
+  size_t positions() const { return (slots() ? mask() + 1 : 0) + (old() ? old_mask() + 1 : 0); }
+  // The position of hash's bucket (the table must have an array).
+  size_t PositionOf(uint64_t hash) const {
+    if (Entry** o = old(); o != nullptr && (hash & old_mask()) >= moved())
+      return mask() + 1 + (hash & old_mask());
+    return hash & mask();
+  }
+  // Calls fn(const Entry*) for the entries of the buckets from position `pos` on, whole
+  // buckets, until at least `budget` entries are visited or the table ends; returns the
+  // position after the last bucket visited (positions() when done). fn must not modify the
+  // table.
+  template <typename Fn>
+  size_t ForEachFrom(size_t pos, size_t budget, Fn&& fn) const;
   // A random entry (nullptr when empty); `rnd` is a random number.
   Entry* Random(uint64_t rnd) const;
   // Frees every entry; with `yield`, stepping it once per entry (lazy freeing).
@@ -191,6 +214,7 @@ class KeyTable {
   size_t size_ = 0;  // entries in both arrays
   uint8_t grow_jitter_ = 0;
   bool stepped_by_change_ = false;  // see MigrateIdle
+  bool frozen_ = false;             // see Freeze
 };
 
 inline uint64_t ReverseBits(uint64_t v) {
@@ -280,6 +304,33 @@ template <typename Fn>
 void KeyTable::ForEach(Fn&& fn) const {
   if (Entry** b = slots(); b != nullptr) WalkChains(b, 0, mask(), fn);
   if (Entry** o = old(); o != nullptr) WalkChains(o, moved(), old_mask(), fn);
+}
+
+template <typename Fn>
+size_t KeyTable::ForEachFrom(size_t pos, size_t budget, Fn&& fn) const {
+  const size_t n = slots() ? mask() + 1 : 0;
+  const size_t end = positions();
+  size_t visited = 0;
+  // Buckets i.. of b (mask m) until the budget is spent; returns the index after the last.
+  auto walk = [&](Entry* const* b, size_t i, size_t m) {
+    for (; i <= m; ++i) {
+      PrefetchWalkAhead(b, i, m);
+      for (const Entry* e = b[i]; e != nullptr; e = e->next) {
+        fn(e);
+        ++visited;
+      }
+      if (visited >= budget) return i + 1;
+    }
+    return m + 1;
+  };
+  while (pos < end && visited < budget) {
+    if (pos < n) {
+      pos = walk(slots(), pos, mask());
+    } else {  // the old array's buckets below moved() are empty
+      pos = n + walk(old(), std::max(pos - n, moved()), old_mask());
+    }
+  }
+  return pos;
 }
 
 }  // namespace ember

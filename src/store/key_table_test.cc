@@ -381,14 +381,100 @@ TEST(KeyTableTest, LargeBucketArraysAreCounted) {
   EXPECT_EQ(KeyTable::MappedBytes(), before);
 }
 
+// A walk in pieces over a frozen table (a snapshot's copy): the table stays as it is whatever
+// changes come between the pieces, each entry is visited at its bucket's position, and an
+// entry present throughout is visited exactly once; thawed, the table grows and moves again.
+TEST(KeyTableTest, FrozenTableWalkedInPieces) {
+  for (bool resizing : {true, false}) {
+    SCOPED_TRACE(resizing ? "between two arrays" : "one array");
+    int next = 0;
+    KeyTable t = TableJustResized(&next);
+    if (!resizing)
+      while (t.resizing()) Add(t, Key(next++));
+    ASSERT_EQ(t.resizing(), resizing);
+    const size_t buckets = t.bucket_count();
+    const size_t positions = t.positions();
+    EXPECT_EQ(positions, resizing ? buckets + buckets / 2 : buckets);
+    std::set<std::string> throughout;
+    for (int i = 0; i < next; ++i) throughout.insert(Key(i));
+    t.Freeze();
+    std::map<std::string, int> seen;
+    size_t pos = 0, pieces = 0;
+    int added = 0, removed = 0;
+    while (pos < positions) {
+      std::vector<size_t> at;
+      pos = t.ForEachFrom(pos, 1, [&](const Entry* e) {
+        ++seen[std::string(e->key())];
+        at.push_back(t.PositionOf(HashKey(e->key())));
+      });
+      // A budget of 1: one non-empty bucket per piece, the one just before the new position.
+      for (size_t p : at) ASSERT_EQ(p + 1, pos);
+      ++pieces;
+      // Changes between pieces: far more inserts than the table's growth fill.
+      for (int j = 0; j < 8; ++j) Add(t, "new:" + std::to_string(added++));
+      if (removed < next && (pieces % 2) == 0) {
+        ASSERT_TRUE(Remove(t, Key(removed)));
+        throughout.erase(Key(removed++));
+      }
+      ASSERT_EQ(t.bucket_count(), buckets);
+      ASSERT_EQ(t.resizing(), resizing);
+      ASSERT_EQ(t.positions(), positions);
+      ASSERT_FALSE(t.MigrateIdle(64));
+    }
+    EXPECT_EQ(pos, positions);
+    for (const auto& k : throughout) EXPECT_EQ(seen[k], 1) << k;
+    for (const auto& [k, n] : seen) EXPECT_EQ(n, 1) << k;
+    EXPECT_GT(t.size(), buckets * 3 / 2);  // past the highest fill at which it would grow
+    t.Thaw();
+    Add(t, "thawed");
+    EXPECT_TRUE(t.resizing() || t.bucket_count() > buckets);
+    for (const auto& k : throughout) ASSERT_NE(t.Find(k, HashKey(k)), nullptr) << k;
+  }
+}
+
+// ForEachFrom stops after whole buckets once the budget is spent, and positions match.
+TEST(KeyTableTest, ForEachFromVisitsWholeBucketsAtTheirPositions) {
+  int next = 0;
+  KeyTable t = TableJustResized(&next);
+  for (int i = 0; i < 40; ++i) Add(t, Key(next++));  // some of the old array moved
+  ASSERT_TRUE(t.resizing());
+  t.Freeze();
+  size_t pos = 0, total = 0;
+  while (pos < t.positions()) {
+    size_t n = 0;
+    size_t lo = SIZE_MAX, hi = 0;
+    const size_t from = pos;
+    pos = t.ForEachFrom(pos, 5, [&](const Entry* e) {
+      const size_t p = t.PositionOf(HashKey(e->key()));
+      lo = std::min(lo, p);
+      hi = std::max(hi, p);
+      ++n;
+    });
+    total += n;
+    ASSERT_GT(pos, from);
+    if (n != 0) {
+      EXPECT_GE(lo, from);
+      EXPECT_LT(hi, pos);
+      EXPECT_EQ(hi + 1, pos);  // it stopped right after the bucket that spent the budget
+    }
+    if (pos < t.positions()) {
+      EXPECT_GE(n, 5u);
+    }
+  }
+  EXPECT_EQ(total, t.size());
+  t.Thaw();
+}
+
 TEST(KeyTableTest, ClearWhileResizing) {
   int next = 0;
   KeyTable t = TableJustResized(&next);
   ASSERT_TRUE(t.resizing());
-  t.Clear();  // frees the entries of both arrays (leaks show under ASan)
+  t.Freeze();
+  t.Clear();  // frees the entries of both arrays (leaks show under ASan), thaws
   EXPECT_EQ(t.size(), 0u);
   EXPECT_FALSE(t.resizing());
   EXPECT_EQ(t.bucket_count(), 0u);
+  EXPECT_FALSE(t.frozen());
   Add(t, "after");
   EXPECT_NE(t.Find("after", HashKey("after")), nullptr);
 }
