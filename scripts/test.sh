@@ -59,13 +59,14 @@ stage "integration tests (asan+ubsan)" pytest_run build-asan/ember-server tests/
 diff_asan() { DIFF_SEEDS=3 pytest_run build-asan/ember-server tests/diff; }
 stage "differential test (asan+ubsan)" diff_asan
 
-# TSan: the concurrency unit tests, and the whole integration suite (its multi-client tests
+# TSan: the concurrency unit tests (with the snapshot's tests: writer threads against the
+# snapshot thread), and the whole integration suite (its multi-client tests
 # hammer overlapping keys from many connections over several worker threads).
 # FLUSHALL and SWAPDB hold every partition lock of a database: more than the deadlock
 # detector tracks, so it is off (lock order is by address, see store/database.h).
 export TSAN_OPTIONS=halt_on_error=1:detect_deadlocks=0
 stage "build (tsan)" configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMBER_SANITIZE=thread -DEMBER_BENCH=OFF
-stage "concurrency unit tests (tsan)" ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R 'Concurren|Stress|Thread'
+stage "concurrency unit tests (tsan)" ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R 'Concurren|Stress|Thread|BackgroundSnapshot'
 stage "integration tests (tsan)" pytest_run build-tsan/ember-server tests/integration
 
 # Fuzz the RESP parser for a bounded time.
