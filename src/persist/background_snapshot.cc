@@ -1,5 +1,6 @@
 #include "persist/background_snapshot.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/strutil.h"
@@ -176,7 +177,7 @@ void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, 
         pieces = true;
       }
       uint64_t bytes = 0;
-      pos = CopyBuckets(p, pos, opts_.walk_chunk, copy, &bytes);
+      pos = CopyBuckets(p, pos, std::max<size_t>(opts_.walk_chunk, 1), copy, &bytes);
       if (pos >= p.table.positions()) {
         TakePartition(p, pos, copy);
         return;

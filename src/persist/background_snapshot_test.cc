@@ -147,7 +147,7 @@ TEST(BackgroundSnapshot, RespBaseIsTheDatasetAtStart) {
   Keyspace ks(2);
   for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old");
   std::string data =
-      SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path(), Barrier::kKey, /*walk_chunk=*/1);
+      SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path(), Barrier::kKey, /*walk_chunk=*/0);
   Commands cmds;
   AofScanResult r = ScanAofData(data, Collect(&cmds));
   ASSERT_EQ(r.status, AofScanResult::Status::kOk) << r.error;
