@@ -22,17 +22,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/clock.h"
+
 namespace {
 
 constexpr int64_t kRunUs = 200;   // purging in a row before a pause
 constexpr int64_t kPauseUs = 50;  // the pause
 constexpr int64_t kGapUs = 1000;  // calls further apart than this start a new run
-
-int64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
 
 struct PurgerState {
   int is_purger = -1;  // -1: not known yet (the thread's name is read once)
@@ -55,16 +51,16 @@ bool IsPurger() {
 extern "C" int madvise(void* addr, size_t len, int advice) {
   const bool pace = IsPurger();
   if (pace) {
-    const int64_t now = NowUs();
+    const int64_t now = ember::MonotonicUs();
     if (now - purger.last_end_us > kGapUs) {
       purger.run_start_us = now;
     } else if (now - purger.run_start_us >= kRunUs) {
       const timespec pause{0, kPauseUs * 1000};
       nanosleep(&pause, nullptr);
-      purger.run_start_us = NowUs();
+      purger.run_start_us = ember::MonotonicUs();
     }
   }
   const long r = syscall(SYS_madvise, addr, len, advice);  // -1 and errno on failure
-  if (pace) purger.last_end_us = NowUs();
+  if (pace) purger.last_end_us = ember::MonotonicUs();
   return static_cast<int>(r);
 }

@@ -114,10 +114,7 @@ uint64_t BackgroundSnapshot::TakePartition(Partition& p, size_t from, std::vecto
   if (from == 0) out->reserve(out->size() + p.table.size());
   CopyBuckets(p, from, SIZE_MAX, out, &bytes);
   p.snapshot_epoch = epoch_;
-  if (walking_.load(std::memory_order_relaxed) == &p) {
-    p.table.Thaw();
-    walking_.store(nullptr, std::memory_order_relaxed);
-  }
+  EndWalk(p);
   if (std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p))) {
     for (auto& [key, e] : *kept) {
       if (e == nullptr) continue;  // did not exist at the start
@@ -126,6 +123,12 @@ uint64_t BackgroundSnapshot::TakePartition(Partition& p, size_t from, std::vecto
     }
   }
   return bytes;
+}
+
+void BackgroundSnapshot::EndWalk(Partition& p) {
+  if (walking_.load(std::memory_order_relaxed) != &p) return;
+  p.table.Thaw();
+  walking_.store(nullptr, std::memory_order_relaxed);
 }
 
 void BackgroundSnapshot::BeforeWrite(Partition& p) {
@@ -153,20 +156,16 @@ void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint
 }
 
 void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, YieldPoint* yield) {
-  bool pieces = false;  // p's table frozen, walking_ == &p
   size_t pos = 0;
   while (true) {
     {
       std::lock_guard lk(p.mu);
       if (p.snapshot_epoch == epoch_) return;  // empty at the start, or a writer took the rest
       if (abort_.load(std::memory_order_relaxed)) {
-        if (pieces) {
-          p.table.Thaw();
-          walking_.store(nullptr, std::memory_order_relaxed);
-        }
+        EndWalk(p);
         return;
       }
-      if (!pieces) {
+      if (walking_.load(std::memory_order_relaxed) != &p) {  // the first piece
         if (p.table.size() <= opts_.walk_chunk) {
           TakePartition(p, 0, copy);
           return;
@@ -174,7 +173,6 @@ void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, 
         copy->reserve(p.table.size());
         p.table.Freeze();
         walking_.store(&p, std::memory_order_relaxed);
-        pieces = true;
       }
       uint64_t bytes = 0;
       pos = CopyBuckets(p, pos, std::max<size_t>(opts_.walk_chunk, 1), copy, &bytes);

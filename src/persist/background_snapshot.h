@@ -99,6 +99,8 @@ class BackgroundSnapshot final : public WriteBarrier {
   // of the table's entries from position `from` on that writers did not keep, and the kept
   // ones), marks p captured and ends a walk of p in pieces; returns the bytes of the copies.
   uint64_t TakePartition(Partition& p, size_t from, std::vector<Entry*>* out);
+  // Under p's lock: ends a walk of p in pieces, if one is under way (its table thawed).
+  void EndWalk(Partition& p);
   // The walk's copy of pending partition p into *copy: at once when small, else in pieces
   // of walk_chunk entries, checking `yield` between them with the lock released. Returns
   // when p is captured (by the walk or by a writer's BeforeWrite), or on Abort.

@@ -128,9 +128,8 @@ class KeyTable {
   size_t positions() const { return (slots() ? mask() + 1 : 0) + (old() ? old_mask() + 1 : 0); }
   // The position of hash's bucket (the table must have an array).
   size_t PositionOf(uint64_t hash) const {
-    if (Entry** o = old(); o != nullptr && (hash & old_mask()) >= moved())
-      return mask() + 1 + (hash & old_mask());
-    return hash & mask();
+    const ChainArray a = ArrayOf(hash);
+    return (a.slots == slots() ? 0 : mask() + 1) + (hash & a.mask);
   }
   // Calls fn(const Entry*) for the entries of the buckets from position `pos` on, whole
   // buckets, until at least `budget` entries are visited or the table ends; returns the
@@ -302,8 +301,7 @@ void KeyTable::WalkChains(Entry* const* b, size_t from, size_t m, Fn&& fn) {
 
 template <typename Fn>
 void KeyTable::ForEach(Fn&& fn) const {
-  if (Entry** b = slots(); b != nullptr) WalkChains(b, 0, mask(), fn);
-  if (Entry** o = old(); o != nullptr) WalkChains(o, moved(), old_mask(), fn);
+  ForEachFrom(0, SIZE_MAX, fn);
 }
 
 template <typename Fn>
