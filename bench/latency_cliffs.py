@@ -52,7 +52,10 @@ Per scenario table: max, p99.9, p99 (ms), samples, samples over 5 ms, the offset
 the window start, and Ember/Redis ratios of max and p99.9. With --sched-trace (root, perf, 2+
 CPUs) the server CPU's context switches and both CPUs' wake-ups are recorded too, and each slow
 sample is split into the probe's wait for its CPU once the reply woke it, and, until the reply, the
-server's own threads' time, idle time and other tasks' time (bench/README.md). Rounds: the 10M scenarios 1 round by
+server's own threads' time, idle time and other tasks' time (bench/README.md); host steal
+(time the hypervisor kept the server's vCPU while one of its threads seemed to run) is found
+where the scheduler's runtime updates add less than the wall time between them, and the table
+gives the largest sample without it too. Rounds: the 10M scenarios 1 round by
 default (--rounds), expiry 3 (--expiry-rounds); with more rounds, the median per figure and the
 worst max. Stops only processes it started, by PID; removes its temp directories (keeps the
 pre-generated fill file in /tmp for reuse unless --no-cache).
@@ -237,9 +240,11 @@ class SchedTrace:
         out = subprocess.run(["perf", "script", "-i", self.path, "-F", "pid,tid,cpu,time,trace"],
                              capture_output=True, text=True).stdout
         os.unlink(self.path)
-        runs, wakes, loop_wakes = [], {}, []
+        runs, wakes, loop_wakes, steals = [], {}, [], []
         last_t, last_next = None, None  # the previous recorded switch and whom it ran
         ran = {}  # tid -> runtime (ns) since its last switch-out
+        since = {}  # tid -> when the running task's last runtime update (or switch-in) was
+        cur, tgid_of = None, {}  # the task running on the server CPU; thread -> process
         for line in out.splitlines():
             # "pid/tid [cpu] secs: comm=a pid=1 runtime=N [ns]" (sched_stat_runtime),
             # "pid/tid [cpu] secs: comm=a pid=1 prio=P target_cpu=C" (sched_wakeup) or
@@ -250,17 +255,30 @@ class SchedTrace:
                 pid, tid = (int(x) for x in ids.split("/"))
                 cpu = int(cpu.strip("[]"))
                 t = int(round(float(ts) * 1e9))
+                if cpu == self.cpu:
+                    cur, tgid_of[tid] = tid, pid
                 if "target_cpu=" in trace:
                     woken = int(trace.split(" pid=", 1)[1].split()[0])
                     wakes.setdefault(woken, []).append(t)
                     if trace.split("comm=", 1)[1].startswith(LOOP_COMMS):
                         loop_wakes.append(t)
                     continue
-                if cpu != self.cpu:
+                if "runtime=" in trace:
+                    # Of the task it names, which a wake-up on the other CPU may record there.
+                    rtid = int(trace.split(" pid=", 1)[1].split()[0])
+                    if rtid != cur:
+                        continue
+                    d = int(trace.split("runtime=", 1)[1].split()[0])
+                    ran[rtid] = ran.get(rtid, 0) + d
+                    # The runtime excludes the time the host kept the vCPU (steal, with
+                    # CONFIG_PARAVIRT_TIME_ACCOUNTING); the trace's clock does not.
+                    if rtid in since and t - since[rtid] - d > STEAL_MIN_NS:
+                        steals.append((since[rtid], t, t - since[rtid] - d,
+                                       tgid_of.get(rtid, rtid),
+                                       trace.split("comm=", 1)[1].split(" pid=")[0]))
+                    since[rtid] = t
                     continue
-                if "==>" not in trace:
-                    if "runtime=" in trace:
-                        ran[tid] = ran.get(tid, 0) + int(trace.split("runtime=", 1)[1].split()[0])
+                if cpu != self.cpu or "==>" not in trace:
                     continue
                 prev, nxt = trace.split("==>")
                 prev_comm = prev.split("prev_comm=", 1)[1].split(" prev_pid=")[0]
@@ -275,13 +293,17 @@ class SchedTrace:
                     start = max(start, last_t)
             runs.append([start, t, pid, tid, prev_comm])
             ran[tid] = 0
+            since.pop(tid, None)
+            since[next_tid] = t
+            cur = next_tid
             last_t, last_next = t, next_tid
         runs.sort()
+        steals.sort()
         for v in wakes.values():
             v.sort()
         loop_wakes.sort()
         # What no run covers is idle time (or a task that never switched out while recorded).
-        return runs, wakes, loop_wakes
+        return runs, wakes, loop_wakes, steals
 
 
 # The threads that read requests: a wake-up of one marks when a request reached a sleeping
@@ -291,6 +313,26 @@ LOOP_COMMS = ("ember-loop-", "redis-server")
 # The server's threads have its PID as thread group; its fork children (Redis's BGSAVE, first
 # named like their parent, then redis-rdb-bgsave) are the server's work too.
 SERVER_COMMS = ("ember-", "redis-server", "redis-rdb", "redis-aof")
+
+
+# Runtime updates come at every scheduler tick (4 ms at HZ=250) and at switches; a gap between
+# their wall time and the runtime they add beyond this is host steal.
+STEAL_MIN_NS = 100_000
+
+
+def steal_within(steals, window_ns, server_pid=None):
+    """Host steal (ns) on the server CPU within [t0, t1], from the (start, end, steal, tgid,
+    comm) spans of SchedTrace.stop, of any task or (given server_pid) of the server's; a span
+    partly inside counts in proportion."""
+    t0, t1 = window_ns
+    total = 0
+    for s, e, d, tgid, comm in steals:
+        if e <= t0 or s >= t1:
+            continue
+        if server_pid is not None and not (tgid == server_pid or comm.startswith(SERVER_COMMS)):
+            continue
+        total += d * (min(e, t1) - max(s, t0)) / (e - s)
+    return total
 
 
 def attribute(runs, server_pid, window_ns):
@@ -333,12 +375,14 @@ def wakes_within(times, s, e):
     return times[bisect.bisect_left(times, s):bisect.bisect_right(times, e)]
 
 
-def explain_stalls(st, samples, runs, wakes, loop_wakes, server_pid, probe_pid, t0, t1):
+def explain_stalls(st, samples, trace, server_pid, probe_pid, t0, t1):
     """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
     minus the time the woken probe waited for its CPU and the time other tasks had the
-    server's CPU until the reply."""
+    server's CPU until the reply; st['own_max_ns']: the same without host steal too."""
+    runs, wakes, loop_wakes, steals = trace
     st["stalls"] = []
-    own_max, worst = 0, None
+    st["steal_trace_ms"] = steal_within(steals, (t0, t1)) / 1e6
+    own_max, worst, own_ns_max = 0, None, 0
     for s, r in samples:
         if not t0 <= s <= t1:
             continue
@@ -351,6 +395,10 @@ def explain_stalls(st, samples, runs, wakes, loop_wakes, server_pid, probe_pid, 
              "other": other / 1e6, "probe": (s + r - w) / 1e6,
              "who": [(c, d / 1e6) for c, d in top]}
         x["own"] = x["ms"] - x["probe"] - x["other"]
+        # Host steal while the server's threads "ran" (steal during other tasks' runs is
+        # already out with them).
+        x["steal"] = min(x["server"], steal_within(steals, (s, w), server_pid) / 1e6)
+        own_ns_max = max(own_ns_max, x["own"] - x["steal"])
         # When the request woke a sleeping event loop (None: the loop was awake, polling or busy).
         lw = wakes_within(loop_wakes, s, w)
         x["loop_woken"] = (lw[0] - s) / 1e6 if lw else None
@@ -362,6 +410,8 @@ def explain_stalls(st, samples, runs, wakes, loop_wakes, server_pid, probe_pid, 
         st["stalls"].append(dict(worst, own_worst=True))
     st["own_max"] = own_max / 1e6
     st["own_over"] = sum(1 for x in st["stalls"] if x["own"] > STALL_MS)
+    st["own_ns_max"] = own_ns_max
+    st["own_ns_over"] = sum(1 for x in st["stalls"] if x["own"] - x["steal"] > STALL_MS)
 
 
 def fmt_loop_woken(x):
@@ -377,13 +427,18 @@ def fmt_who(x):
 def fmt_stalls(st):
     if "stalls" not in st:
         return ""
-    parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}, idle {x['idle']:.1f}, "
+    parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}"
+             + (f" (host steal {x['steal']:.1f})" if x.get("steal", 0) >= 0.05 else "")
+             + f", idle {x['idle']:.1f}, "
              f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "")
              + f"; probe waited {x['probe']:.1f}{fmt_loop_woken(x)}]" for x in st["stalls"]]
     more = f"; and {len(parts) - 6} more" if len(parts) > 6 else ""
     return (f"; without other tasks' time and the probe's wait: max {st['own_max']:.2f} ms, "
             f">5ms {st['own_over']}"
             f"; host steal on the server's CPU: {st.get('steal_ms', float('nan')):.0f} ms"
+            f" (/proc/stat), {st.get('steal_trace_ms', float('nan')):.1f} ms (trace)"
+            f"; also without host steal: max {st.get('own_ns_max', float('nan')):.2f} ms, "
+            f">5ms {st.get('own_ns_over', 0)}"
             + ("; stalls: " + "; ".join(parts[:6]) + more if parts else ""))
 
 
@@ -415,9 +470,9 @@ class Bench:
         """Attributes the slow samples of each (label, stats, samples, t0, t1) in kept."""
         if tr is None:
             return
-        runs, wakes, loop_wakes = tr.stop()
+        trace = tr.stop()
         for label, st, samples, probe_pid, t0, t1 in kept:
-            explain_stalls(st, samples, runs, wakes, loop_wakes, srv.pid, probe_pid, t0, t1)
+            explain_stalls(st, samples, trace, srv.pid, probe_pid, t0, t1)
             log(f"    {label}{fmt_stalls(st)}")
 
     def server_cmd(self, side, port, d):
@@ -707,7 +762,8 @@ def table(title, rows, extra_cols, note=""):
     hdr = ["server", "max ms", "p99.9 ms", "p99 ms", "p50 ms", "samples", ">5ms", "max at s"]
     traced = all("own_max" in s for sts in rows.values() for s in sts)
     if traced:
-        hdr += ["max w/o others ms", ">5ms w/o others", "host steal ms"]
+        hdr += ["max w/o others ms", ">5ms w/o others", "host steal ms",
+                "max w/o others and steal ms"]
     hdr += [c for c, _ in extra_cols] + ["max / Redis", "p99.9 / Redis"]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
@@ -725,7 +781,8 @@ def table(title, rows, extra_cols, note=""):
                   ms(max(sts, key=lambda s: s["max"])["at"])]
         if traced:
             cells += [ms(max(s["own_max"] for s in sts)), str(sum(s["own_over"] for s in sts)),
-                      "/".join(f"{s.get('steal_ms', float('nan')):.0f}" for s in sts)]
+                      "/".join(f"{s.get('steal_ms', float('nan')):.0f}" for s in sts),
+                      ms(max(s.get("own_ns_max", float("nan")) for s in sts))]
         for _, fn in extra_cols:
             cells.append(fn(sts))
         cells += [ratio(mx, rmax) if red else "-", ratio(p999, rp) if red else "-"]
@@ -750,7 +807,9 @@ def table(title, rows, extra_cols, note=""):
                           f"idle {x['idle']:.2f}, others {x['other']:.2f}"
                           f"{f' ({who})' if who else ''}; probe waited {x['probe']:.2f}"
                           f"{fmt_loop_woken(x)}; "
-                          f"w/o others {x['own']:.2f}")
+                          f"w/o others {x['own']:.2f}"
+                          + (f"; host steal in the server's time {x['steal']:.2f}"
+                             if x.get("steal", 0) >= 0.05 else ""))
 
 
 def main():
