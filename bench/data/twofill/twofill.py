@@ -2,7 +2,7 @@
 latency_cliffs.py: does the second fill, which reuses memory the process already has, show
 the loop-only stalls of the first? Env MALLOC_CONF passes to the server."""
 import argparse, os, subprocess, sys, time
-sys.path.insert(0, "/work/main/bench")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 import latency_cliffs as lc
 
 a = argparse.Namespace(sched_trace=True, no_rt=False, server_nice=-10, ember=sys.argv[1],
