@@ -257,28 +257,25 @@ class SchedTrace:
                 t = int(round(float(ts) * 1e9))
                 if cpu == self.cpu:
                     cur, tgid_of[tid] = tid, pid
-                if "target_cpu=" in trace:
-                    woken = int(trace.split(" pid=", 1)[1].split()[0])
-                    wakes.setdefault(woken, []).append(t)
-                    if trace.split("comm=", 1)[1].startswith(LOOP_COMMS):
-                        loop_wakes.append(t)
+                if "==>" not in trace:  # a wake-up or a runtime update, of the task named
+                    comm, after = trace.split("comm=", 1)[1].split(" pid=", 1)
+                    named = int(after.split()[0])
+                    if "target_cpu=" in trace:
+                        wakes.setdefault(named, []).append(t)
+                        if comm.startswith(LOOP_COMMS):
+                            loop_wakes.append(t)
+                    elif "runtime=" in trace and named == cur:
+                        # (Only the running task's: a wake-up on the other CPU may record it
+                        # there.) The runtime excludes the time the host kept the vCPU (steal,
+                        # with CONFIG_PARAVIRT_TIME_ACCOUNTING); the trace's clock does not.
+                        d = int(trace.split("runtime=", 1)[1].split()[0])
+                        ran[named] = ran.get(named, 0) + d
+                        if named in since and t - since[named] - d > STEAL_MIN_NS:
+                            steals.append((since[named], t, t - since[named] - d,
+                                           tgid_of.get(named, named), comm))
+                        since[named] = t
                     continue
-                if "runtime=" in trace:
-                    # Of the task it names, which a wake-up on the other CPU may record there.
-                    rtid = int(trace.split(" pid=", 1)[1].split()[0])
-                    if rtid != cur:
-                        continue
-                    d = int(trace.split("runtime=", 1)[1].split()[0])
-                    ran[rtid] = ran.get(rtid, 0) + d
-                    # The runtime excludes the time the host kept the vCPU (steal, with
-                    # CONFIG_PARAVIRT_TIME_ACCOUNTING); the trace's clock does not.
-                    if rtid in since and t - since[rtid] - d > STEAL_MIN_NS:
-                        steals.append((since[rtid], t, t - since[rtid] - d,
-                                       tgid_of.get(rtid, rtid),
-                                       trace.split("comm=", 1)[1].split(" pid=")[0]))
-                    since[rtid] = t
-                    continue
-                if cpu != self.cpu or "==>" not in trace:
+                if cpu != self.cpu:
                     continue
                 prev, nxt = trace.split("==>")
                 prev_comm = prev.split("prev_comm=", 1)[1].split(" prev_pid=")[0]
@@ -320,6 +317,11 @@ SERVER_COMMS = ("ember-", "redis-server", "redis-rdb", "redis-aof")
 STEAL_MIN_NS = 100_000
 
 
+def is_server(tgid, comm, server_pid):
+    """A thread of the server process, or one of its fork children (named like the server)."""
+    return tgid == server_pid or comm.startswith(SERVER_COMMS)
+
+
 def steal_within(steals, window_ns, server_pid=None):
     """Host steal (ns) on the server CPU within [t0, t1], from the (start, end, steal, tgid,
     comm) spans of SchedTrace.stop, of any task or (given server_pid) of the server's; a span
@@ -329,7 +331,7 @@ def steal_within(steals, window_ns, server_pid=None):
     for s, e, d, tgid, comm in steals:
         if e <= t0 or s >= t1:
             continue
-        if server_pid is not None and not (tgid == server_pid or comm.startswith(SERVER_COMMS)):
+        if server_pid is not None and not is_server(tgid, comm, server_pid):
             continue
         total += d * (min(e, t1) - max(s, t0)) / (e - s)
     return total
@@ -345,7 +347,7 @@ def attribute(runs, server_pid, window_ns):
         if e <= t0 or s >= t1:
             continue
         d = min(e, t1) - max(s, t0)
-        if tgid == server_pid or comm.startswith(SERVER_COMMS):
+        if is_server(tgid, comm, server_pid):
             own += d
             mine[comm] = mine.get(comm, 0) + d
         else:
@@ -378,11 +380,11 @@ def wakes_within(times, s, e):
 def explain_stalls(st, samples, trace, server_pid, probe_pid, t0, t1):
     """Adds each over-5 ms sample's breakdown to st, and st['own_max']: the largest sample
     minus the time the woken probe waited for its CPU and the time other tasks had the
-    server's CPU until the reply; st['own_max_ns']: the same without host steal too."""
+    server's CPU until the reply; st['own_nosteal_max']: the same without host steal too."""
     runs, wakes, loop_wakes, steals = trace
     st["stalls"] = []
     st["steal_trace_ms"] = steal_within(steals, (t0, t1)) / 1e6
-    own_max, worst, own_ns_max = 0, None, 0
+    own_max, worst, own_nosteal_max = 0, None, 0
     for s, r in samples:
         if not t0 <= s <= t1:
             continue
@@ -398,7 +400,7 @@ def explain_stalls(st, samples, trace, server_pid, probe_pid, t0, t1):
         # Host steal while the server's threads "ran" (steal during other tasks' runs is
         # already out with them).
         x["steal"] = min(x["server"], steal_within(steals, (s, w), server_pid) / 1e6)
-        own_ns_max = max(own_ns_max, x["own"] - x["steal"])
+        own_nosteal_max = max(own_nosteal_max, x["own"] - x["steal"])
         # When the request woke a sleeping event loop (None: the loop was awake, polling or busy).
         lw = wakes_within(loop_wakes, s, w)
         x["loop_woken"] = (lw[0] - s) / 1e6 if lw else None
@@ -410,8 +412,8 @@ def explain_stalls(st, samples, trace, server_pid, probe_pid, t0, t1):
         st["stalls"].append(dict(worst, own_worst=True))
     st["own_max"] = own_max / 1e6
     st["own_over"] = sum(1 for x in st["stalls"] if x["own"] > STALL_MS)
-    st["own_ns_max"] = own_ns_max
-    st["own_ns_over"] = sum(1 for x in st["stalls"] if x["own"] - x["steal"] > STALL_MS)
+    st["own_nosteal_max"] = own_nosteal_max
+    st["own_nosteal_over"] = sum(1 for x in st["stalls"] if x["own"] - x["steal"] > STALL_MS)
 
 
 def fmt_loop_woken(x):
@@ -428,7 +430,7 @@ def fmt_stalls(st):
     if "stalls" not in st:
         return ""
     parts = [f"{x['ms']:.1f}ms@{x['at']:.2f}s [server {x['server']:.1f}"
-             + (f" (host steal {x['steal']:.1f})" if x.get("steal", 0) >= 0.05 else "")
+             + (f" (host steal {x['steal']:.1f})" if x["steal"] >= 0.05 else "")
              + f", idle {x['idle']:.1f}, "
              f"others {x['other']:.1f}" + (": " + fmt_who(x) if x["who"] else "")
              + f"; probe waited {x['probe']:.1f}{fmt_loop_woken(x)}]" for x in st["stalls"]]
@@ -436,9 +438,9 @@ def fmt_stalls(st):
     return (f"; without other tasks' time and the probe's wait: max {st['own_max']:.2f} ms, "
             f">5ms {st['own_over']}"
             f"; host steal on the server's CPU: {st.get('steal_ms', float('nan')):.0f} ms"
-            f" (/proc/stat), {st.get('steal_trace_ms', float('nan')):.1f} ms (trace)"
-            f"; also without host steal: max {st.get('own_ns_max', float('nan')):.2f} ms, "
-            f">5ms {st.get('own_ns_over', 0)}"
+            f" (/proc/stat), {st['steal_trace_ms']:.1f} ms (trace)"
+            f"; also without host steal: max {st['own_nosteal_max']:.2f} ms, "
+            f">5ms {st['own_nosteal_over']}"
             + ("; stalls: " + "; ".join(parts[:6]) + more if parts else ""))
 
 
@@ -782,7 +784,7 @@ def table(title, rows, extra_cols, note=""):
         if traced:
             cells += [ms(max(s["own_max"] for s in sts)), str(sum(s["own_over"] for s in sts)),
                       "/".join(f"{s.get('steal_ms', float('nan')):.0f}" for s in sts),
-                      ms(max(s.get("own_ns_max", float("nan")) for s in sts))]
+                      ms(max(s["own_nosteal_max"] for s in sts))]
         for _, fn in extra_cols:
             cells.append(fn(sts))
         cells += [ratio(mx, rmax) if red else "-", ratio(p999, rp) if red else "-"]
@@ -809,7 +811,7 @@ def table(title, rows, extra_cols, note=""):
                           f"{fmt_loop_woken(x)}; "
                           f"w/o others {x['own']:.2f}"
                           + (f"; host steal in the server's time {x['steal']:.2f}"
-                             if x.get("steal", 0) >= 0.05 else ""))
+                             if x["steal"] >= 0.05 else ""))
 
 
 def main():

@@ -19,10 +19,16 @@ constexpr size_t kFlushBytes = 256 << 10;
 // Start the disk writes every 4 MB (as Redis's rdb-save-incremental-fsync does), so that the
 // commit's fsync has little left to do.
 constexpr size_t kWritebackBytes = 4 << 20;
+
+// A walk_chunk of 0 acts as 1: every piece copies something.
+BackgroundSnapshotOptions WithProgress(BackgroundSnapshotOptions o) {
+  o.walk_chunk = std::max<size_t>(o.walk_chunk, 1);
+  return o;
+}
 }  // namespace
 
 BackgroundSnapshot::BackgroundSnapshot(Keyspace& ks, BackgroundSnapshotOptions opts)
-    : ks_(ks), opts_(std::move(opts)) {}
+    : ks_(ks), opts_(WithProgress(std::move(opts))) {}
 
 std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
                                                               BackgroundSnapshotOptions opts) {
@@ -175,7 +181,7 @@ void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, 
         walking_.store(&p, std::memory_order_relaxed);
       }
       uint64_t bytes = 0;
-      pos = CopyBuckets(p, pos, std::max<size_t>(opts_.walk_chunk, 1), copy, &bytes);
+      pos = CopyBuckets(p, pos, opts_.walk_chunk, copy, &bytes);
       if (pos >= p.table.positions()) {
         TakePartition(p, pos, copy);
         return;
