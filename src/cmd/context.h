@@ -27,6 +27,13 @@ class ServerApi {
   virtual uint64_t Random() = 0;
   // Whether an LFU maxmemory policy is selected (OBJECT FREQ vs IDLETIME).
   virtual bool lfu_policy() const { return false; }
+  // FLUSHALL as Redis 7.0 does it: a BGSAVE in progress is stopped (not a failure) before
+  // `flush` runs and, when save points are configured, the emptied dataset is saved right
+  // after it. Returns whether it was saved (the flush's changes are then not unsaved ones).
+  virtual bool FlushAllAndSave(const std::function<void()>& flush) {
+    flush();
+    return false;
+  }
 };
 
 // Where executed writes are recorded (the AOF), implemented by the server. The dispatcher

@@ -374,8 +374,16 @@ void FlushAll(ArgList args, CommandContext& ctx) {
   bool async;
   if (!ParseFlushMode(args, ctx, &async)) return;
   size_t removed = 0;
-  for (int i = 0; i < ctx.keyspace->num_dbs(); ++i) removed += FlushDatabase(ctx, i, async);
-  ctx.dirty += removed + 1;  // Redis counts the flush itself as a change too
+  auto flush = [&] {
+    for (int i = 0; i < ctx.keyspace->num_dbs(); ++i) removed += FlushDatabase(ctx, i, async);
+  };
+  bool saved = false;
+  if (ctx.server != nullptr) {
+    saved = ctx.server->FlushAllAndSave(flush);
+  } else {
+    flush();
+  }
+  if (!saved) ctx.dirty += removed;  // as Redis 7.0 counts it (6.x added one for the flush)
   ctx.logged = true;
   ctx.reply->Ok();
 }

@@ -536,6 +536,9 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_bas
 
 bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
   FileSystem& fs = FileSystem::Default();
+  // The superseded files' blocks are freed after mu_ is released (declared before the lock):
+  // appenders do not wait for that.
+  std::vector<FileRelease> superseded;
   // The new base gets its final name before the manifest refers to it; until the manifest
   // is replaced it is an unreferenced file, and the old set stays the loadable one.
   std::string err = FsyncPath(plan.temp_base_path);
@@ -579,7 +582,7 @@ bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
   }
   // The switch is durable; the superseded files are history. Delete them, then drop them
   // from the manifest (a crash in between leaves them listed as history: deleted at Open).
-  for (const AofFileInfo& f : m.history) fs.Remove(PathOf(f.name));
+  for (const AofFileInfo& f : m.history) fs.RemoveLater(PathOf(f.name), &superseded);
   m.history.clear();
   std::string ignored;
   PersistManifestLocked(m, &ignored);

@@ -58,13 +58,18 @@ std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
 
 BackgroundSnapshot::~BackgroundSnapshot() {
   Join();
-  for (auto& db : early_)  // an aborted walk leaves copies behind
-    for (auto& chunk : db)
-      for (Entry* e : chunk) FreeEntry(e);
+  for (auto& db : early_)  // an aborted walk may leave some behind
+    for (Early& early : db) WriteEarly(early, nullptr, {}, nullptr);
   for (auto& kept : kept_)
     if (kept)
       for (auto& [key, e] : *kept)
         if (e != nullptr) FreeEntry(e);
+}
+
+void BackgroundSnapshot::AbortWalk() {
+  Abort();
+  std::unique_lock lk(mu_);
+  walk_over_cv_.wait(lk, [this] { return walk_over_; });
 }
 
 void BackgroundSnapshot::Join() {
@@ -141,12 +146,72 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
   // In the middle of a walk of p, the walk has the buckets before its position.
   const size_t from = walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
-  std::vector<Entry*> copy;
-  uint64_t bytes = TakePartition(p, from, &copy);
-  if (copy.empty()) return;
+  Early early;
+  uint64_t bytes = TakePartition(p, from, &early.copies);
+  if (early.copies.empty()) return;
   std::lock_guard lk(mu_);
   early_bytes_ += bytes;
-  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(copy));
+  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(early));
+}
+
+bool BackgroundSnapshot::TakeTable(Partition& p) {
+  if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return false;
+  std::lock_guard lk(mu_);
+  if (closing_) return false;  // aborted (else every partition was captured): nothing to keep
+  Early early;
+  // In the middle of a walk of p, the walk has the buckets before its position.
+  early.from = walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
+  EndWalk(p);
+  p.snapshot_epoch = epoch_;
+  early.kept = std::move(KeptOf(p));
+  if (early.kept) {
+    for (auto& [key, e] : *early.kept) {
+      if (e == nullptr) continue;  // did not exist at the start
+      early_bytes_ += EntryAllocSize(e);
+      early.copies.push_back(std::exchange(e, nullptr));
+    }
+  }
+  early.table = std::make_unique<KeyTable>(std::move(p.table));
+  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(early));
+  return true;
+}
+
+uint64_t BackgroundSnapshot::WriteEarly(Early& early, RdbWriter* w,
+                                        const std::function<void()>& flush, YieldPoint* yield) {
+  uint64_t freed = 0;
+  std::string resp;
+  size_t since_flush = 0;
+  auto write = [&](const Entry* e) {
+    if (w == nullptr) return;
+    Encode(e, w, &resp);
+    if (++since_flush < 1024) return;  // a table taken whole may hold millions
+    since_flush = 0;
+    if (!resp.empty()) w->Raw(resp);
+    resp.clear();
+    if (flush) flush();
+  };
+  for (Entry* e : early.copies) {
+    write(e);
+    freed += EntryAllocSize(e);
+    FreeEntry(e);
+    if (yield) yield->Step();
+  }
+  early.copies.clear();
+  if (early.table) {
+    const KeptKeys* kept = early.kept.get();
+    if (w != nullptr) {
+      early.table->ForEachFrom(early.from, SIZE_MAX, [&](const Entry* e) {
+        if (!Live(e) || (kept && kept->count(e->key()) != 0)) return;
+        write(e);
+        if (yield) yield->Step();
+      });
+    }
+    early.table->Clear(yield);
+    early.table.reset();
+  }
+  if (!resp.empty()) w->Raw(resp);
+  if (w != nullptr && flush) flush();
+  return freed;
 }
 
 void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) {
@@ -224,28 +289,17 @@ void BackgroundSnapshot::Run() {
     YieldPoint yield;
     // Partitions writers copied for database d, in whatever order they came.
     auto drain = [&](size_t d) {
-      std::vector<std::vector<Entry*>> chunks;
+      std::vector<Early> taken;
       {
         std::lock_guard lk(mu_);
         if (early_[d].empty()) return;
-        chunks.swap(early_[d]);
+        taken.swap(early_[d]);
         peak_early = std::max(peak_early, early_bytes_);
       }
       uint64_t freed = 0;
-      std::string resp;
-      for (std::vector<Entry*>& chunk : chunks) {
-        for (Entry* e : chunk) {
-          Encode(e, &w, &resp);
-          freed += EntryAllocSize(e);
-          FreeEntry(e);
-          yield.Step();
-        }
-        chunk.clear();
-        if (!resp.empty()) {
-          w.Raw(resp);
-          resp.clear();
-        }
-        flush(false);
+      for (Early& early : taken) {
+        freed += WriteEarly(
+            early, &w, [&] { flush(false); }, &yield);
       }
       std::lock_guard lk(mu_);
       early_bytes_ -= freed;
@@ -287,6 +341,11 @@ void BackgroundSnapshot::Run() {
       }
       drain(di);  // every partition of d is captured now: nothing more can come for it
     }
+    {
+      std::lock_guard lk(mu_);
+      walk_over_ = true;  // the keyspace is not touched any more
+      walk_over_cv_.notify_all();
+    }
     if (err.empty()) {
       if (opts_.rdb) w.Finish();
       flush(true);
@@ -296,6 +355,18 @@ void BackgroundSnapshot::Run() {
     stats_.keys = 0;
     for (uint64_t k : db_keys_) stats_.keys += k;
     stats_.peak_buffered = peak_early;
+    // After an abort, what writers took is freed here, off the event loops (a FLUSHALL's
+    // tables can hold millions of entries).
+    std::vector<Early> left;
+    {
+      std::lock_guard lk(mu_);
+      closing_ = true;
+      for (auto& db : early_) {
+        for (Early& early : db) left.push_back(std::move(early));
+        db.clear();
+      }
+    }
+    for (Early& early : left) WriteEarly(early, nullptr, {}, &yield);
   }
   error_ = err;
   done_.store(true, std::memory_order_release);

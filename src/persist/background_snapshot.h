@@ -18,9 +18,11 @@
 // no resize, no bucket moves), so the walk's position splits its keys into those already
 // copied, whose writers need keep nothing (the copy holds them as they were), and the rest,
 // kept as above.
-// Commands that may change a whole partition (FLUSHALL, SWAPDB, MOVE, COPY) copy it
-// (BeforeWrite). There is no fork, so no page table copy that stalls every client and no
-// copy-on-write of the whole heap.
+// Commands that may change a whole partition (SWAPDB, MOVE, COPY) copy it (BeforeWrite).
+// FLUSHALL and FLUSHDB copy nothing: the snapshot takes the partitions' tables whole
+// (TakeTable), writes what it needs of them and frees them (copying ten million entries held
+// every partition's lock, so every client, for five seconds). There is no fork, so no page
+// table copy that stalls every client and no copy-on-write of the whole heap.
 //
 // Output: an RDB file (dbfilename, or an AOF base with the RDB preamble) or RESP commands
 // (an AOF base without it), written to a temporary file, fsynced and renamed (or left at
@@ -68,6 +70,7 @@ class BackgroundSnapshot final : public WriteBarrier {
 
   void BeforeWrite(Partition& p) override;
   void BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) override;
+  bool TakeTable(Partition& p) override;
 
   bool done() const { return done_.load(std::memory_order_acquire); }
   // After done(): "" or the error.
@@ -75,6 +78,9 @@ class BackgroundSnapshot final : public WriteBarrier {
   SnapshotStats stats() const;
   // Stops the walk; the temporary file is removed; done() follows soon.
   void Abort() { abort_.store(true); }
+  // Abort, and wait only until the thread no longer touches the keyspace (its walk is over;
+  // removing its temporary file, a few ms for a large one, may still be under way).
+  void AbortWalk();
   void Join();
   // Removes the barrier: call with every partition locked (no writer can be inside
   // BeforeWrite then), before destroying a finished or aborted snapshot.
@@ -123,16 +129,33 @@ class BackgroundSnapshot final : public WriteBarrier {
   std::atomic<Partition*> walking_{nullptr};
   size_t walk_pos_ = 0;
 
-  // Copies of partitions taken by writers, per database, waiting for the walk to encode
-  // them. A writer only copies (one allocation per entry, tens of ns): encoding (RDB, LZF)
-  // is the walk's work, off the event loops.
+  // What writers took of a pending partition before the walk came to it: copies of its
+  // entries (BeforeWrite), or its whole table (TakeTable), of which the snapshot needs the
+  // entries from position `from` on whose keys `kept` lacks (the kept entries that existed at
+  // the start are moved to `copies`).
+  struct Early {
+    std::vector<Entry*> copies;  // owned
+    std::unique_ptr<KeyTable> table;
+    size_t from = 0;
+    std::unique_ptr<KeptKeys> kept;
+  };
+  // What writers took, per database, waiting for the walk to encode it. A writer only copies
+  // (one allocation per entry, tens of ns) or moves a table: encoding (RDB, LZF) and freeing
+  // are the walk's work, off the event loops.
   std::mutex mu_;
-  std::vector<std::vector<std::vector<Entry*>>> early_;
-  uint64_t early_bytes_ = 0;
+  std::vector<std::vector<Early>> early_;
+  uint64_t early_bytes_ = 0;  // of the copies
+  bool closing_ = false;      // (under mu_) the thread is ending: no more tables are taken
   // Encodes entries (live at the start) into *out.
   void Encode(const Entry* e, RdbWriter* rdb, std::string* resp);
+  // Encodes (when w is given) and frees what writers took; returns the copies' bytes freed.
+  // flush, if given, is called every 1024 entries or so (to write the buffer to the file).
+  uint64_t WriteEarly(Early& early, RdbWriter* w, const std::function<void()>& flush,
+                      YieldPoint* yield);
 
   std::atomic<bool> abort_{false};
+  bool walk_over_ = false;  // under mu_, signalled by walk_over_cv_
+  std::condition_variable walk_over_cv_;
   std::atomic<bool> done_{false};
   std::string error_;  // written by the thread before done_
   SnapshotStats stats_;

@@ -1,12 +1,45 @@
 #include "persist/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "base/thread.h"
+
 namespace ember::persist {
+
+FileRelease FileRelease::Hold(const std::string& path) {
+  // Write access for ftruncate; a symbolic link is not followed (rename and unlink replace
+  // the link, not its target), and a FIFO does not block the open.
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return FileRelease();
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return FileRelease();
+  }
+  return FileRelease(fd);
+}
+
+void FileRelease::Release() {
+  if (fd_ < 0) return;
+  struct stat st;
+  // Only a file no name refers to any more (not one with another hard link).
+  if (fstat(fd_, &st) == 0 && st.st_nlink == 0) {
+    constexpr off_t kStep = 4 << 20;  // ~1 ms of freeing here
+    YieldPoint yield;
+    for (off_t size = st.st_size; size > kStep;) {
+      size -= kStep;
+      if (ftruncate(fd_, size) != 0) break;
+      yield.Check();
+    }
+  }
+  close(fd_);  // frees what is left
+  fd_ = -1;
+}
 
 namespace {
 
@@ -56,6 +89,7 @@ class PosixFileSystem final : public FileSystem {
     return "";
   }
   std::string Rename(const std::string& from, const std::string& to) override {
+    FileRelease replaced = FileRelease::Hold(to);  // freed gradually on return
     if (rename(from.c_str(), to.c_str()) != 0) return Errno("Failed renaming " + from + " to", to);
     // Make the new directory entry durable.
     size_t slash = to.rfind('/');
@@ -67,7 +101,14 @@ class PosixFileSystem final : public FileSystem {
     return rc == 0 ? "" : Errno("fsync of directory", dir);
   }
   std::string Remove(const std::string& path) override {
-    return unlink(path.c_str()) == 0 ? "" : Errno("Failed removing", path);
+    std::vector<FileRelease> now;  // freed gradually on return
+    return RemoveLater(path, &now);
+  }
+  std::string RemoveLater(const std::string& path, std::vector<FileRelease>* later) override {
+    FileRelease held = FileRelease::Hold(path);
+    if (unlink(path.c_str()) != 0) return Errno("Failed removing", path);
+    if (held.holds()) later->push_back(std::move(held));
+    return "";
   }
   std::string ReadFile(const std::string& path, std::string* out, bool* not_found) override {
     *not_found = false;

@@ -6,8 +6,40 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ember::persist {
+
+// Holds a file that is being removed or replaced open, so that dropping its name frees
+// nothing yet, and frees its blocks and page cache in Release(): a few MB at a time, with the
+// CPU yielded in between. Freed at once, by unlink() or by a rename() over it, a 500 MB file
+// is 100 ms of kernel time here that nothing preempts (the kernel runs without preemption),
+// and an event loop sharing the core waits all that time.
+class FileRelease {
+ public:
+  FileRelease() = default;
+  FileRelease(FileRelease&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  FileRelease& operator=(FileRelease&& o) noexcept {
+    if (this != &o) {
+      Release();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  FileRelease(const FileRelease&) = delete;
+  FileRelease& operator=(const FileRelease&) = delete;
+  ~FileRelease() { Release(); }
+  // Opens the regular file at `path` if there is one (else holds nothing).
+  static FileRelease Hold(const std::string& path);
+  // If no name refers to the file any more, frees it gradually; then closes it.
+  void Release();
+  bool holds() const { return fd_ >= 0; }
+
+ private:
+  explicit FileRelease(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 
 class WritableFile {
  public:
@@ -31,7 +63,13 @@ class FileSystem {
                                       std::unique_ptr<WritableFile>* out) = 0;
   // Atomically replaces `to` by `from` and makes the rename durable (fsync of the directory).
   virtual std::string Rename(const std::string& from, const std::string& to) = 0;
+  // Removes `path`, a large file gradually (FileRelease). RemoveLater leaves that freeing to
+  // *later (done as its elements are destroyed), for a caller that holds a lock meanwhile.
   virtual std::string Remove(const std::string& path) = 0;
+  virtual std::string RemoveLater(const std::string& path, std::vector<FileRelease>* later) {
+    (void)later;
+    return Remove(path);
+  }
   // Reads the whole file. *not_found is set (and "" returned) when it does not exist.
   virtual std::string ReadFile(const std::string& path, std::string* out, bool* not_found) = 0;
 

@@ -118,6 +118,7 @@ class Server final : public cmd::ServerApi {
   void SetActiveExpire(bool on) override { active_expire_.store(on); }
   uint64_t Random() override;
   bool lfu_policy() const override;
+  bool FlushAllAndSave(const std::function<void()>& flush) override;
 
   Config& config() { return *config_; }
   Keyspace& keyspace() { return *keyspace_; }
@@ -214,8 +215,12 @@ class Server final : public cmd::ServerApi {
   // started (or, with schedule, *scheduled when one was already running), else the error.
   std::string BackgroundSave(bool schedule, bool* scheduled);
   bool bgsave_in_progress() const { return bgsave_running_.load(); }
-  // Cron: collects a finished BGSAVE (or with kill, stops a running one: shutdown).
+  // Cron: collects a finished BGSAVE (or with kill, stops a running one: shutdown, FLUSHALL;
+  // as a Redis child killed with SIGUSR1, a stopped save is not a failed one).
   void ReapBackgroundSave(bool kill_child);
+  // FLUSHALL: stops a BGSAVE in progress, as ReapBackgroundSave(true) but without waiting for
+  // its thread to remove its temporary file.
+  void StopBackgroundSave();
   // Cron: starts a BGSAVE when a `save <seconds> <changes>` point is reached (after a failed
   // one, not before 5 seconds have passed, as Redis does).
   void MaybeScheduledSave();
@@ -228,13 +233,15 @@ class Server final : public cmd::ServerApi {
  private:
   std::unique_ptr<AofService> aof_;
   std::atomic<bool> disk_error_{false};
-  std::mutex bgsave_mu_;  // starting and reaping the BGSAVE
+  std::atomic<bool> loading_{false};  // LoadDataAtStartup is replaying the AOF or a dump
+  std::mutex bgsave_mu_;              // starting and reaping the BGSAVE
   std::unique_ptr<persist::BackgroundSnapshot> bgsave_;
   std::atomic<bool> bgsave_running_{false};
   std::mutex retired_mu_;
   std::vector<std::unique_ptr<persist::BackgroundSnapshot>> retired_snapshots_;
   std::atomic<bool> bgsave_scheduled_{false};
   uint64_t bgsave_dirty_ = 0;       // `dirty` when the BGSAVE started
+  uint64_t bgsave_seq_ = 0;         // BGSAVEs started (their temporary files' names)
   int64_t bgsave_last_try_ms_ = 0;  // cron thread only
 
  public:

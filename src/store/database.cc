@@ -160,12 +160,16 @@ std::function<void()> Database::TakeAll(size_t* removed,
                                         const std::function<void()>& while_locked) {
   // Lock every partition first so the flush is atomic for multi-key commands.
   for (size_t i = 0; i < kPartitions; ++i) parts_[i].mu.lock();
-  for (size_t i = 0; i < kPartitions; ++i) BeforeWrite(parts_[i]);
   auto tables = std::make_shared<std::vector<KeyTable>>();
   size_t n = 0;
+  WriteBarrier* b = barrier();
   for (size_t i = 0; i < kPartitions; ++i) {
     n += parts_[i].table.size();
-    if (parts_[i].table.bucket_count() != 0) tables->push_back(std::move(parts_[i].table));
+    // A snapshot in progress takes the tables it still needs whole (no copy under the locks:
+    // ten million entries would stall every client for seconds) and frees them once written.
+    const bool taken = b != nullptr && b->TakeTable(parts_[i]);
+    if (!taken && parts_[i].table.bucket_count() != 0)
+      tables->push_back(std::move(parts_[i].table));
     parts_[i].volatile_keys.store(0);
     parts_[i].expire_cursor = 0;
   }

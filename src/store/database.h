@@ -61,6 +61,13 @@ class WriteBarrier {
   virtual void BeforeWrite(Partition& p) = 0;
   // Only `key` (present or not; HashKey(key) is `hash`) may change.
   virtual void BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) = 0;
+  // p's whole table is about to be removed (FLUSHALL, FLUSHDB). The barrier may take the
+  // table itself instead of copying what it needs (returns true: p.table is then empty and
+  // the barrier frees the entries); false: BeforeWrite(p) was done, the caller frees them.
+  virtual bool TakeTable(Partition& p) {
+    BeforeWrite(p);
+    return false;
+  }
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.

@@ -332,3 +332,123 @@ def test_save_points_trigger_bgsave(tmp_path, server):
     srv.kill()  # no final save: the file is the one the save point wrote
     srv2 = rdb_start(server, tmpdir=d)
     assert srv2.client().mget("one", "two") == [b"1", b"2"]
+
+
+def _during_bgsave(srv, *command):
+    """Sends BGSAVE, `command` and INFO persistence in one write, so that the command runs
+    while the save is in progress (the caller has populated enough keys); returns the
+    command's reply and the INFO fields read right after it."""
+    conn = srv.conn()
+    conn.send(resp.encode_command("BGSAVE") + resp.encode_command(*command)
+              + resp.encode_command("INFO", "persistence"))
+    assert conn.read_reply() == b"Background saving started"
+    reply = conn.read_reply()
+    info = dict(line.split(":", 1) for line in conn.read_reply().decode().split("\r\n")
+                if ":" in line)
+    return reply, info
+
+
+@pytest.mark.parametrize("mode", [[], ["ASYNC"], ["SYNC"]])
+def test_flushall_stops_a_bgsave_and_saves_the_empty_dataset(tmp_path, server, mode):
+    """As Redis 7.0: FLUSHALL stops a BGSAVE in progress (not a failure: its status stays
+    ok) and, with save points configured, saves the emptied dataset at once, so that a
+    crash right after it does not bring the keys back; its changes are then saved ones."""
+    d = str(tmp_path)
+    srv = rdb_start(server, ["--save", "3600 1"], tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    c.select(3)
+    c.set("other-db", "x")
+    c.select(0)
+    assert c.save()
+    reply, info = _during_bgsave(srv, "FLUSHALL", *mode)
+    assert reply == b"OK"
+    assert info["rdb_bgsave_in_progress"] == "0"
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert info["rdb_changes_since_last_save"] == "0"
+    assert "Background saving stopped" in srv.log()
+    assert "DB saved on disk (0 keys" in srv.log()
+    # The stopped save's temporary file goes soon after (not waited for by FLUSHALL).
+    deadline = time.monotonic() + 10
+    while [f for f in os.listdir(d) if f.startswith("temp-")]:
+        assert time.monotonic() < deadline, os.listdir(d)
+        time.sleep(0.02)
+    c.set("after", "1")
+    srv.kill()  # no save at exit: the file is FLUSHALL's
+    srv2 = rdb_start(server, tmpdir=d)
+    c2 = srv2.client()
+    assert c2.dbsize() == 0
+    c2.select(3)
+    assert c2.dbsize() == 0
+
+
+def test_flushall_without_save_points_stops_the_bgsave(tmp_path, server):
+    """Without save points FLUSHALL still stops a BGSAVE (Redis kills its child) and writes
+    nothing: the previous dump stays, and the flushed keys count as unsaved changes."""
+    d = str(tmp_path)
+    srv = rdb_start(server, tmpdir=d)
+    c = srv.client()
+    c.set("saved-before", "1")
+    assert c.save()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    changes = c.info("persistence")["rdb_changes_since_last_save"]
+    reply, info = _during_bgsave(srv, "FLUSHALL", "ASYNC")
+    assert reply == b"OK"
+    assert info["rdb_bgsave_in_progress"] == "0"
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert int(info["rdb_changes_since_last_save"]) == changes + 300001
+    assert "DB saved on disk (0 keys" not in srv.log()
+    srv.kill()
+    srv2 = rdb_start(server, tmpdir=d)
+    assert srv2.client().keys("*") == [b"saved-before"]
+
+
+def test_flushdb_during_bgsave_keeps_the_snapshot(tmp_path, server):
+    """FLUSHDB does not stop a BGSAVE (nor does Redis's): the file is the dataset when the
+    save began, and the flush does not wait for the keys to be copied."""
+    d = str(tmp_path)
+    srv = rdb_start(server, tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    c.set("key:5", "changed-before")
+    c1 = srv.client(db=1)
+    c1.set("in-db1", "y")
+    reply, info = _during_bgsave(srv, "FLUSHDB", "ASYNC")
+    assert reply == b"OK"
+    assert info["rdb_bgsave_in_progress"] == "1", "the save ended before the flush"
+    c.set("after", "1")
+    _wait_bgsave_done(c)
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    assert c.dbsize() == 1
+    srv.kill()
+    srv2 = rdb_start(server, tmpdir=d)
+    c2 = srv2.client()
+    assert c2.dbsize() == 300000
+    assert c2.get("key:5") == b"changed-before"
+    assert c2.get("key:299999") == b"value:299999"
+    assert c2.get("after") is None
+    assert srv2.client(db=1).keys("*") == [b"in-db1"]
+
+
+def test_flushall_during_aof_rewrite(tmp_path, server):
+    """An AOF rewrite goes on through FLUSHALL (as Redis's does); the restart replays the
+    base and then the flush: only what came after it is left."""
+    d = str(tmp_path)
+    srv = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    conn = srv.conn()
+    conn.send(resp.encode_command("BGREWRITEAOF") + resp.encode_command("FLUSHALL", "ASYNC")
+              + resp.encode_command("INFO", "persistence"))
+    assert conn.read_reply() == b"Background append only file rewriting started"
+    assert conn.read_reply() == b"OK"
+    assert b"aof_rewrite_in_progress:1" in conn.read_reply(), "the rewrite ended before"
+    c.set("after", "1")
+    deadline = time.monotonic() + 20
+    while c.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert c.info("persistence")["aof_last_bgrewrite_status"] == "ok"
+    assert srv.stop() == 0
+    srv2 = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    assert srv2.client().keys("*") == [b"after"]
