@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Flushes during a background save: how long FLUSHDB / FLUSHALL take, and what a probe sees.
+"""Flushes during a background save: how long FLUSHDB / FLUSHALL / SWAPDB take, and what a probe sees.
 
 A snapshot without fork (Ember's BGSAVE and AOF rewrite) must keep what the save still needs
 of the keys a command removes. Until 2026-11-23 a FLUSHALL or FLUSHDB during one copied every
 entry the save had not written yet, with every partition locked: 5.2 s at 10M keys, every
-client stalled. Now the save takes the flushed tables whole and frees them once written; and
+client stalled (SWAPDB copied both databases' the same way). Now the save takes the flushed
+tables whole and frees them once written, follows swapped databases to where they went, and
 FLUSHALL stops a BGSAVE first, as Redis 7.0 does (it kills its child). This script measures
 both servers in the same run, rounds alternating Ember, Redis, Redis, Ember, ...
 
@@ -26,6 +27,7 @@ Cases:
   flushdb-async-during-bgsave   FLUSHDB ASYNC while BGSAVE runs (neither server stops the save)
   flushall-async-during-bgsave  FLUSHALL ASYNC while BGSAVE runs (both stop the save)
   flushall-async-during-aofrw   FLUSHALL ASYNC while BGREWRITEAOF runs (neither stops it)
+  swapdb-during-bgsave          SWAPDB 0 1 while BGSAVE runs (db 1 empty; neither stops it)
 
 Output: per case and server, the flush's reply time and the probe's max and p99 (medians over
 the rounds, [min-max]), and whether the save ended well (status ok / stopped).
@@ -50,6 +52,7 @@ CASES = {
     "flushdb-async-during-bgsave": (["BGSAVE"], ["FLUSHDB", "ASYNC"], "rdb"),
     "flushall-async-during-bgsave": (["BGSAVE"], ["FLUSHALL", "ASYNC"], "rdb"),
     "flushall-async-during-aofrw": (["BGREWRITEAOF"], ["FLUSHALL", "ASYNC"], "aof"),
+    "swapdb-during-bgsave": (["BGSAVE"], ["SWAPDB", "0", "1"], "rdb"),
 }
 
 

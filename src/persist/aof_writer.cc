@@ -469,6 +469,13 @@ bool AofWriter::Sync() {
   return ok;
 }
 
+void AofWriter::SyncBeforeSwitch() {
+  std::unique_lock<std::mutex> lk(mu_);
+  if (failed_ || rewrite_in_progress_) return;
+  WriteOut(lk);
+  if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
+}
+
 bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base) {
   std::unique_lock<std::mutex> lk(mu_);
   if (rewrite_in_progress_) {

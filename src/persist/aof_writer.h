@@ -145,6 +145,11 @@ class AofWriter {
   // writer keeps refusing appends until FinishRewrite has installed the new base.
   // rdb_base: the caller writes an RDB image (the base is named .base.rdb, as Redis does).
   bool StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base = false);
+  // Before StartRewrite: writes and fsyncs what the current incremental file lacks, without
+  // holding the writer's lock during the fsync, so that StartRewrite (which its caller runs
+  // with every partition locked) has little or nothing left to make durable: after a burst
+  // of writes that fsync takes tens of ms, which every client waited for.
+  void SyncBeforeSwitch();
   // Installs plan.temp_base_path (fsynced here) as the base; ends a recovery.
   bool FinishRewrite(const RewritePlan& plan, std::string* error);
   // Checks that the current incremental file still has a name (someone may have deleted the

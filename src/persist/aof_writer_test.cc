@@ -112,6 +112,31 @@ TEST(AofWriter, RoundTripWithSelectOnDbChange) {
   }
 }
 
+// SyncBeforeSwitch makes the current file durable ahead of StartRewrite, which its caller
+// runs with every partition locked: the switch then has no fsync left to do (kNo: no
+// background fsync in between).
+TEST(AofWriter, SyncBeforeSwitchLeavesTheSwitchNoFsync) {
+  for (bool sync_first : {false, true}) {
+    TempDir tmp;
+    auto w = OpenWriter(tmp.path(), AofFsync::kNo);
+    AofBatch b;
+    b.Add(0, {"SET", "a", "1"});
+    w->Append(b);
+    const uint64_t before = w->stats().fsyncs;
+    if (sync_first) {
+      w->SyncBeforeSwitch();
+      EXPECT_EQ(w->stats().fsyncs, before + 1);
+    }
+    const uint64_t at_switch = w->stats().fsyncs;
+    AofWriter::RewritePlan plan;
+    std::string err;
+    ASSERT_TRUE(w->StartRewrite(&plan, &err)) << err;
+    EXPECT_EQ(w->stats().fsyncs - at_switch, sync_first ? 0u : 1u) << sync_first;
+    w->SyncBeforeSwitch();  // during a rewrite: nothing to do
+    EXPECT_EQ(LoadAll(tmp.path()), (Commands{{"SELECT", "0"}, {"SET", "a", "1"}}));
+  }
+}
+
 TEST(AofWriter, RewriteInstallsNewBaseAndDropsOldFiles) {
   TempDir tmp;
   auto w = OpenWriter(tmp.path(), AofFsync::kEverySec);

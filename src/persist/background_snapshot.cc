@@ -51,6 +51,12 @@ std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
         ks.db(d).partition(i).snapshot_epoch = s->epoch_;
   }
   s->kept_.resize(static_cast<size_t>(n) * Database::kPartitions);
+  s->origin_ = std::make_unique<std::atomic<int>[]>(static_cast<size_t>(n));
+  s->where_ = std::make_unique<std::atomic<int>[]>(static_cast<size_t>(n));
+  for (int d = 0; d < n; ++d) {
+    s->origin_[static_cast<size_t>(d)].store(d);
+    s->where_[static_cast<size_t>(d)].store(d);
+  }
   hooks.barrier.store(s.get(), std::memory_order_release);
   s->thread_ = std::thread([p = s.get()] { p->Run(); });
   return s;
@@ -96,8 +102,7 @@ void BackgroundSnapshot::Encode(const Entry* e, RdbWriter* rdb, std::string* res
 }
 
 std::unique_ptr<BackgroundSnapshot::KeptKeys>& BackgroundSnapshot::KeptOf(Partition& p) {
-  const Database& db = *p.owner;
-  return kept_[static_cast<size_t>(db.index()) * Database::kPartitions +
+  return kept_[OriginOf(p) * Database::kPartitions +
                static_cast<size_t>(&p - &p.owner->partition(0))];
 }
 
@@ -151,7 +156,26 @@ void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (early.copies.empty()) return;
   std::lock_guard lk(mu_);
   early_bytes_ += bytes;
-  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(early));
+  early_[OriginOf(p)].push_back(std::move(early));
+}
+
+bool BackgroundSnapshot::BeforeSwap(Database& a, Database& b) {
+  // Every partition of a and b is locked: the walk is between two pieces, if in one of them.
+  const auto ia = static_cast<size_t>(a.index()), ib = static_cast<size_t>(b.index());
+  const int oa = origin_[ia].load(std::memory_order_relaxed);
+  const int ob = origin_[ib].load(std::memory_order_relaxed);
+  origin_[ia].store(ob, std::memory_order_relaxed);
+  origin_[ib].store(oa, std::memory_order_relaxed);
+  where_[static_cast<size_t>(oa)].store(b.index(), std::memory_order_relaxed);
+  where_[static_cast<size_t>(ob)].store(a.index(), std::memory_order_relaxed);
+  // A frozen table walked in pieces moves frozen, its positions unchanged.
+  if (Partition* w = walking_.load(std::memory_order_relaxed);
+      w != nullptr && (w->owner == &a || w->owner == &b)) {
+    Database& to = w->owner == &a ? b : a;
+    walking_.store(&to.partition(static_cast<size_t>(w - &w->owner->partition(0))),
+                   std::memory_order_relaxed);
+  }
+  return true;
 }
 
 bool BackgroundSnapshot::TakeTable(Partition& p) {
@@ -172,7 +196,7 @@ bool BackgroundSnapshot::TakeTable(Partition& p) {
     }
   }
   early.table = std::make_unique<KeyTable>(std::move(p.table));
-  early_[static_cast<size_t>(p.owner->index())].push_back(std::move(early));
+  early_[OriginOf(p)].push_back(std::move(early));
   return true;
 }
 
@@ -226,11 +250,15 @@ void BackgroundSnapshot::BeforeWriteKey(Partition& p, std::string_view key, uint
   kept->emplace(std::string(key), e != nullptr && Live(e) ? CopyOf(e) : nullptr);
 }
 
-void BackgroundSnapshot::WalkPartition(Partition& p, std::vector<Entry*>* copy, YieldPoint* yield) {
+void BackgroundSnapshot::WalkPartition(int d, size_t i, std::vector<Entry*>* copy,
+                                       YieldPoint* yield) {
   size_t pos = 0;
   while (true) {
     {
+      Partition& p =
+          ks_.db(where_[static_cast<size_t>(d)].load(std::memory_order_relaxed)).partition(i);
       std::lock_guard lk(p.mu);
+      if (OriginOf(p) != static_cast<size_t>(d)) continue;  // swapped meanwhile: look again
       if (p.snapshot_epoch == epoch_) return;  // empty at the start, or a writer took the rest
       if (abort_.load(std::memory_order_relaxed)) {
         EndWalk(p);
@@ -318,16 +346,14 @@ void BackgroundSnapshot::Run() {
         AppendRespCommand(&cmd, std::span<const std::string_view>(select));
         w.Raw(cmd);
       }
-      Database& db = ks_.db(d);
       for (size_t i = 0; i < Database::kPartitions && err.empty(); ++i) {
         if (abort_.load(std::memory_order_relaxed)) {
           err = "aborted";
           break;
         }
-        Partition& p = db.partition(i);
         // Copy under the lock, encode after it: a writer never waits for LZF.
         std::vector<Entry*> copy;
-        WalkPartition(p, &copy, &yield);
+        WalkPartition(d, i, &copy, &yield);
         std::string resp;
         for (Entry* e : copy) {
           Encode(e, &w, &resp);

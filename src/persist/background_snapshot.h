@@ -18,11 +18,13 @@
 // no resize, no bucket moves), so the walk's position splits its keys into those already
 // copied, whose writers need keep nothing (the copy holds them as they were), and the rest,
 // kept as above.
-// Commands that may change a whole partition (SWAPDB, MOVE, COPY) copy it (BeforeWrite).
-// FLUSHALL and FLUSHDB copy nothing: the snapshot takes the partitions' tables whole
-// (TakeTable), writes what it needs of them and frees them (copying ten million entries held
-// every partition's lock, so every client, for five seconds). There is no fork, so no page
-// table copy that stalls every client and no copy-on-write of the whole heap.
+// Commands that may change a whole partition of another database (MOVE, COPY) copy it
+// (BeforeWrite). FLUSHALL, FLUSHDB and SWAPDB copy nothing (copying ten million entries held
+// every partition's lock, so every client, for seconds): the snapshot takes a flushed
+// partition's table whole (TakeTable), writes what it needs of it and frees it; after a
+// SWAPDB it follows each database's content to where it went (BeforeSwap: origin_, where_).
+// There is no fork, so no page table copy that stalls every client and no copy-on-write of
+// the whole heap.
 //
 // Output: an RDB file (dbfilename, or an AOF base with the RDB preamble) or RESP commands
 // (an AOF base without it), written to a temporary file, fsynced and renamed (or left at
@@ -71,6 +73,7 @@ class BackgroundSnapshot final : public WriteBarrier {
   void BeforeWrite(Partition& p) override;
   void BeforeWriteKey(Partition& p, std::string_view key, uint64_t hash) override;
   bool TakeTable(Partition& p) override;
+  bool BeforeSwap(Database& a, Database& b) override;
 
   bool done() const { return done_.load(std::memory_order_acquire); }
   // After done(): "" or the error.
@@ -107,11 +110,17 @@ class BackgroundSnapshot final : public WriteBarrier {
   uint64_t TakePartition(Partition& p, size_t from, std::vector<Entry*>* out);
   // Under p's lock: ends a walk of p in pieces, if one is under way (its table thawed).
   void EndWalk(Partition& p);
-  // The walk's copy of pending partition p into *copy: at once when small, else in pieces
-  // of walk_chunk entries, checking `yield` between them with the lock released. Returns
-  // when p is captured (by the walk or by a writer's BeforeWrite), or on Abort.
-  void WalkPartition(Partition& p, std::vector<Entry*>* copy, YieldPoint* yield);
-  // p's slot in kept_ (under p's lock).
+  // The walk's copy of partition i of database d as it was at the start (wherever SWAPDB
+  // moved it since) into *copy: at once when small, else in pieces of walk_chunk entries,
+  // checking `yield` between them with the lock released. Returns when it is captured (by the
+  // walk or by a writer's BeforeWrite), or on Abort.
+  void WalkPartition(int d, size_t i, std::vector<Entry*>* copy, YieldPoint* yield);
+  // The database whose content at the start p holds (under p's lock).
+  size_t OriginOf(const Partition& p) const {
+    return static_cast<size_t>(
+        origin_[static_cast<size_t>(p.owner->index())].load(std::memory_order_relaxed));
+  }
+  // p's content's slot in kept_ (under p's lock).
   std::unique_ptr<KeptKeys>& KeptOf(Partition& p);
   // A copy of e as the snapshot keeps it (key, value, expiry, access time).
   static Entry* CopyOf(const Entry* e);
@@ -121,8 +130,12 @@ class BackgroundSnapshot final : public WriteBarrier {
   const BackgroundSnapshotOptions opts_;
   uint64_t epoch_ = 0;
   std::vector<uint64_t> db_keys_, db_expires_;  // at the start (RESIZEDB hints)
-  // Per database and partition, each guarded by its partition's lock.
+  // Per database (as at the start) and partition, each guarded by its partition's lock.
   std::vector<std::unique_ptr<KeptKeys>> kept_;
+  // After SWAPDBs: origin_[d] is the database whose content at the start database d now
+  // holds, where_[o] the database holding o's. Changed with every partition of both swapped
+  // databases locked; read under one of them, or (where_) as a hint checked under it.
+  std::unique_ptr<std::atomic<int>[]> origin_, where_;
   // The partition the walk is copying in pieces (its table frozen), and the position its
   // copy has reached. Both change only under that partition's lock: a writer holding p's lock
   // may compare walking_ with &p, and read walk_pos_ when they are equal.

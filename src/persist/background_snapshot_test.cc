@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -290,6 +291,141 @@ TEST_P(SnapshotTakesFlushedTables, TheImageIsTheDatasetAtStart) {
 
 INSTANTIATE_TEST_SUITE_P(WalkChunk, SnapshotTakesFlushedTables,
                          ::testing::Values(size_t{512}, size_t{1}));
+
+// SWAPDB during a snapshot (Database::SwapContents): the snapshot follows each database's
+// content to where it went instead of copying it, and still writes every database as it was
+// at the start, whatever swaps and writes come in between and wherever the walk is (a chunk
+// of 1: most swaps find it in the middle of a partition).
+class SnapshotFollowsSwaps : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(SnapshotFollowsSwaps, TheImageIsTheDatasetAtStart) {
+  TempDir tmp;
+  constexpr int kKeys = 20000, kRounds = 200, kWritesPerRound = 10;
+  Keyspace ks(3);  // db 2 starts empty
+  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  size_t largest = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    Database& db = ks.db(i % 2);
+    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
+    largest = std::max(largest, EntryAllocSize(db.Find(Key(i), kNow, true)));
+  }
+  BackgroundSnapshotOptions o;
+  o.walk_chunk = GetParam();
+  o.path = tmp / "snap";
+  o.temp_path = tmp / "snap.tmp";
+  o.now_ms = kNow;
+  LockAll(ks, true);
+  auto snap = BackgroundSnapshot::Start(ks, o);
+  LockAll(ks, false);
+  std::mt19937 rng(7);
+  for (int round = 0; round < kRounds; ++round) {
+    Database::SwapContents(ks.db(static_cast<int>(rng() % 3)), ks.db(static_cast<int>(rng() % 3)));
+    for (int j = 0; j < kWritesPerRound; ++j) {
+      Write(ks.db(static_cast<int>(rng() % 3)), Key(static_cast<int>(rng() % kKeys)), "new");
+      Write(ks.db(static_cast<int>(rng() % 3)), "added:" + std::to_string(round * 100 + j), "x");
+    }
+  }
+  snap->Join();
+  ASSERT_EQ(snap->error(), "");
+  LockAll(ks, true);
+  snap->Retire();
+  LockAll(ks, false);
+  // Only entries kept for writes were ever buffered: no partition was copied for a swap.
+  EXPECT_LE(snap->stats().peak_buffered, kRounds * kWritesPerRound * largest);
+
+  Keyspace loaded(3);
+  RdbLoadInfo info;
+  ASSERT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");
+  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
+  EXPECT_EQ(loaded.db(2).Size(), 0u);
+  for (int i = 0; i < kKeys; ++i) {
+    Database& db = loaded.db(i % 2);
+    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
+    Entry* e = db.Find(Key(i), kNow, true);
+    ASSERT_NE(e, nullptr) << Key(i);
+    char buf[21];
+    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
+  }
+  for (int d = 0; d < 3; ++d)
+    for (size_t i = 0; i < Database::kPartitions; ++i)
+      ASSERT_FALSE(ks.db(d).partition(i).table.frozen()) << d << " " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(WalkChunk, SnapshotFollowsSwaps,
+                         ::testing::Values(size_t{512}, size_t{1}));
+
+// A SWAPDB in the middle of a partition's walk in pieces: the walk goes on with the moved
+// (still frozen) table where it went, and writes to its keys there are kept or not by the
+// walk's position as before the swap (a key behind it kept again would be in the file twice,
+// which loading refuses). The test chases the walk to a frozen partition and holds its lock
+// while another thread's SWAPDB takes every other lock; right after the swap, with every
+// lock still held (while_locked), that thread rewrites every key of the walked content at
+// its new place, as a write command would.
+bool SwapInTheMiddleOfAWalk(const TempDir& tmp) {
+  constexpr int kKeys = 100000;  // ~50 keys per partition and database
+  Keyspace ks(2);
+  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  BackgroundSnapshotOptions o;
+  o.path = tmp / "snap";
+  o.temp_path = tmp / "snap.tmp";
+  o.now_ms = kNow;
+  o.walk_chunk = 1;
+  LockAll(ks, true);
+  auto snap = BackgroundSnapshot::Start(ks, o);
+  LockAll(ks, false);
+  bool caught = false;
+  for (size_t i = 0; i < Database::kPartitions;) {
+    Partition& p = ks.db(0).partition(i);
+    std::unique_lock lk(p.mu);
+    if (p.table.frozen()) {
+      std::thread swap([&] {
+        Database::SwapContents(ks.db(0), ks.db(1), [&] {
+          Database& to = ks.db(1);
+          Partition& moved = to.partition(i);
+          caught = moved.table.frozen();  // not when the walk's last piece came in between
+          std::vector<std::string> keys;
+          moved.table.ForEach([&](const Entry* e) { keys.emplace_back(e->key()); });
+          for (const std::string& k : keys) {
+            to.BeforeWriteKey(k);
+            to.Replace(to.FindLink(k, kNow, true),
+                       NewStringEntry(EntryInit{.key = k}, "new", Encoding::kEmbStr));
+          }
+        });
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it waits for p now
+      lk.unlock();
+      swap.join();
+      break;
+    }
+    if (p.snapshot_epoch == ks.hooks().snapshot_epoch) ++i;
+  }
+  snap->Join();
+  EXPECT_EQ(snap->error(), "");
+  LockAll(ks, true);
+  snap->Retire();
+  LockAll(ks, false);
+  if (!caught) return false;
+  Keyspace loaded(2);
+  RdbLoadInfo info;
+  EXPECT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");  // a key twice fails here
+  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    Database& l = loaded.db(i % 2);
+    std::lock_guard lk(l.PartitionFor(Key(i)).mu);
+    Entry* e = l.Find(Key(i), kNow, true);
+    EXPECT_NE(e, nullptr) << Key(i);
+    if (e == nullptr) break;
+    char buf[21];
+    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
+  }
+  return true;
+}
+
+TEST(BackgroundSnapshot, SwapInTheMiddleOfAWalk) {
+  TempDir tmp;
+  int tries = 1;
+  while (!SwapInTheMiddleOfAWalk(tmp)) ASSERT_LT(++tries, 10) << "never caught the walk";
+}
 
 // A table taken in the middle of its walk in pieces: the walk has the buckets before its
 // position, the taken table gives the rest (with the kept entries), each key once. The test

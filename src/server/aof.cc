@@ -301,6 +301,7 @@ std::string AofService::StartRewrite(const char* why) {
   rw.start_ms = server_.clock().NowMs();
   std::string err;
   bool busy = false;
+  if (w) w->SyncBeforeSwitch();  // not with every partition locked, as the switch is
   rw.job = server_.StartSnapshot(
       [&](persist::BackgroundSnapshotOptions* o) {
         // Every partition is locked: the switch to a new incremental file is one point in the

@@ -326,6 +326,14 @@ bool Database::RehashStep(size_t budget) {
   return false;
 }
 
+bool WriteBarrier::BeforeSwap(Database& a, Database& b) {
+  for (size_t i = 0; i < Database::kPartitions; ++i) {
+    BeforeWrite(a.partition(i));
+    BeforeWrite(b.partition(i));
+  }
+  return false;
+}
+
 void Database::SwapContents(Database& a, Database& b, const std::function<void()>& while_locked) {
   if (&a == &b) return;
   // All partitions of both, in address order (LockSet's order), so the swap is atomic.
@@ -337,14 +345,24 @@ void Database::SwapContents(Database& a, Database& b, const std::function<void()
   }
   std::sort(locks.begin(), locks.end());
   for (auto* m : locks) m->lock();
-  for (size_t i = 0; i < kPartitions; ++i) {
-    a.BeforeWrite(a.parts_[i]);
-    b.BeforeWrite(b.parts_[i]);
+  // A snapshot in progress follows the contents (one of the keyspace both belong to).
+  WriteBarrier* wa = a.barrier();
+  WriteBarrier* wb = b.barrier();
+  bool follow = false;
+  if (wa != nullptr && wa == wb) {
+    follow = wa->BeforeSwap(a, b);
+  } else if (wa != nullptr || wb != nullptr) {
+    for (size_t i = 0; i < kPartitions; ++i) {
+      a.BeforeWrite(a.parts_[i]);
+      b.BeforeWrite(b.parts_[i]);
+    }
   }
   for (size_t i = 0; i < kPartitions; ++i) {
     Partition& x = a.parts_[i];
     Partition& y = b.parts_[i];
     std::swap(x.table, y.table);
+    // Whether the snapshot has it is the content's (else both were captured just now).
+    if (follow) std::swap(x.snapshot_epoch, y.snapshot_epoch);
     size_t v = x.volatile_keys.load();
     x.volatile_keys.store(y.volatile_keys.load());
     y.volatile_keys.store(v);

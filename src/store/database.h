@@ -68,6 +68,10 @@ class WriteBarrier {
     BeforeWrite(p);
     return false;
   }
+  // Every partition of a and of b (all locked) is about to swap contents with its
+  // counterpart (SWAPDB). The barrier may follow the contents to their new places instead of
+  // copying what it needs (returns true); false: BeforeWrite was done for every partition.
+  virtual bool BeforeSwap(Database& a, Database& b);
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.

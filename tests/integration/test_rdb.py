@@ -452,3 +452,30 @@ def test_flushall_during_aof_rewrite(tmp_path, server):
     assert srv.stop() == 0
     srv2 = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
     assert srv2.client().keys("*") == [b"after"]
+
+
+def test_swapdb_during_bgsave_keeps_the_snapshot(tmp_path, server):
+    """SWAPDB during a BGSAVE (Redis's child has the data as at its fork): the file holds
+    every database as it was when the save began, not as swapped, and writes after the swap
+    (to either database) are not in it."""
+    d = str(tmp_path)
+    srv = rdb_start(server, tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    c1 = srv.client(db=1)
+    c1.set("in-db1", "y")
+    reply, info = _during_bgsave(srv, "SWAPDB", "0", "1")
+    assert reply == b"OK"
+    assert info["rdb_bgsave_in_progress"] == "1", "the save ended before the swap"
+    c.set("after", "1")  # db 0 holds what db 1 held
+    c1.set("key:7", "changed")  # and db 1 the 300,000 keys
+    c1.delete("key:8")
+    _wait_bgsave_done(c)
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    assert sorted(c.keys("*")) == [b"after", b"in-db1"]
+    srv.kill()
+    srv2 = rdb_start(server, tmpdir=d)
+    c2 = srv2.client()
+    assert c2.dbsize() == 300000
+    assert c2.mget("key:7", "key:8", "after") == [b"value:7", b"value:8", None]
+    assert srv2.client(db=1).keys("*") == [b"in-db1"]
