@@ -233,9 +233,9 @@ TEST(BackgroundSnapshot, AbortInTheMiddleOfAPartitionThawsIt) {
 // whole instead of copying them, and still writes the dataset at the start, with the keys
 // that writers changed before the flush as they were, wherever the walk was (a chunk of 1
 // with ~10 keys per partition: in the middle of a partition most of the time).
-class SnapshotTakesFlushedTables : public ::testing::TestWithParam<size_t> {};
+class BackgroundSnapshotFlush : public ::testing::TestWithParam<size_t> {};
 
-TEST_P(SnapshotTakesFlushedTables, TheImageIsTheDatasetAtStart) {
+TEST_P(BackgroundSnapshotFlush, TheImageIsTheDatasetAtStart) {
   TempDir tmp;
   constexpr int kKeys = 20000, kChanged = 200;
   Keyspace ks(2);
@@ -289,16 +289,16 @@ TEST_P(SnapshotTakesFlushedTables, TheImageIsTheDatasetAtStart) {
       ASSERT_FALSE(ks.db(d).partition(i).table.frozen()) << d << " " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(WalkChunk, SnapshotTakesFlushedTables,
+INSTANTIATE_TEST_SUITE_P(WalkChunk, BackgroundSnapshotFlush,
                          ::testing::Values(size_t{512}, size_t{1}));
 
 // SWAPDB during a snapshot (Database::SwapContents): the snapshot follows each database's
 // content to where it went instead of copying it, and still writes every database as it was
 // at the start, whatever swaps and writes come in between and wherever the walk is (a chunk
 // of 1: most swaps find it in the middle of a partition).
-class SnapshotFollowsSwaps : public ::testing::TestWithParam<size_t> {};
+class BackgroundSnapshotSwaps : public ::testing::TestWithParam<size_t> {};
 
-TEST_P(SnapshotFollowsSwaps, TheImageIsTheDatasetAtStart) {
+TEST_P(BackgroundSnapshotSwaps, TheImageIsTheDatasetAtStart) {
   TempDir tmp;
   constexpr int kKeys = 20000, kRounds = 200, kWritesPerRound = 10;
   Keyspace ks(3);  // db 2 starts empty
@@ -351,7 +351,7 @@ TEST_P(SnapshotFollowsSwaps, TheImageIsTheDatasetAtStart) {
       ASSERT_FALSE(ks.db(d).partition(i).table.frozen()) << d << " " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(WalkChunk, SnapshotFollowsSwaps,
+INSTANTIATE_TEST_SUITE_P(WalkChunk, BackgroundSnapshotSwaps,
                          ::testing::Values(size_t{512}, size_t{1}));
 
 // A SWAPDB in the middle of a partition's walk in pieces: the walk goes on with the moved
