@@ -70,19 +70,63 @@ void LockAll(Keyspace& ks, bool lock) {
     }
 }
 
-// Starts a snapshot of ks while `writers` threads rewrite every key (value "new"), delete
-// some and add others; returns the finished snapshot file's bytes.
-std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::string& dir,
-                                Barrier barrier = Barrier::kKey, size_t walk_chunk = 512) {
+// Options for a snapshot written to tmp/snap (through tmp/snap.tmp) at kNow.
+BackgroundSnapshotOptions SnapshotIn(const TempDir& tmp, size_t walk_chunk = 512) {
   BackgroundSnapshotOptions o;
   o.walk_chunk = walk_chunk;
-  o.path = dir + "/snap";
-  o.temp_path = dir + "/snap.tmp";
-  o.rdb = rdb;
+  o.path = tmp / "snap";
+  o.temp_path = tmp / "snap.tmp";
   o.now_ms = kNow;
-  LockAll(ks, true);  // the point in time
+  return o;
+}
+
+// Starts a snapshot of ks at this point in time (every partition locked for it).
+std::unique_ptr<BackgroundSnapshot> StartSnapshot(Keyspace& ks,
+                                                  const BackgroundSnapshotOptions& o) {
+  LockAll(ks, true);
   std::unique_ptr<BackgroundSnapshot> snap = BackgroundSnapshot::Start(ks, o);
   LockAll(ks, false);
+  return snap;
+}
+
+// Waits for the snapshot and removes its barrier (every partition locked for that).
+void FinishSnapshot(Keyspace& ks, BackgroundSnapshot& snap) {
+  snap.Join();
+  EXPECT_TRUE(snap.done());
+  LockAll(ks, true);
+  snap.Retire();
+  LockAll(ks, false);
+}
+
+// Fills Key(i) = "old:i" for i < keys, in database i % spread.
+void FillOld(Keyspace& ks, int keys, int spread) {
+  for (int i = 0; i < keys; ++i) Write(ks.db(i % spread), Key(i), "old:" + std::to_string(i));
+}
+
+// The RDB `data` holds exactly what FillOld(keys, spread) wrote, each key once (loading
+// refuses a key twice), in a keyspace of `dbs` databases.
+void ExpectTheOldDataset(const std::string& data, int dbs, int keys, int spread) {
+  Keyspace loaded(dbs);
+  RdbLoadInfo info;
+  ASSERT_EQ(LoadRdb(data, loaded, kNow, &info), "");
+  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(keys));
+  for (int i = 0; i < keys; ++i) {
+    Database& db = loaded.db(i % spread);
+    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
+    Entry* e = db.Find(Key(i), kNow, true);
+    ASSERT_NE(e, nullptr) << Key(i);
+    char buf[21];
+    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
+  }
+}
+
+// Starts a snapshot of ks while `writers` threads rewrite every key (value "new"), delete
+// some and add others; returns the finished snapshot file's bytes.
+std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const TempDir& tmp,
+                                Barrier barrier = Barrier::kKey, size_t walk_chunk = 512) {
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, walk_chunk);
+  o.rdb = rdb;
+  std::unique_ptr<BackgroundSnapshot> snap = StartSnapshot(ks, o);
   std::vector<std::thread> writers;
   for (int t = 0; t < 3; ++t) {
     writers.emplace_back([&ks, keys, t, barrier] {
@@ -96,12 +140,8 @@ std::string SnapshotUnderWrites(Keyspace& ks, int keys, bool rdb, const std::str
     });
   }
   for (auto& w : writers) w.join();
-  snap->Join();
-  EXPECT_TRUE(snap->done());
+  FinishSnapshot(ks, *snap);
   EXPECT_EQ(snap->error(), "");
-  LockAll(ks, true);
-  snap->Retire();
-  LockAll(ks, false);
   return ReadFile(o.path);
 }
 
@@ -113,21 +153,10 @@ TEST_P(BackgroundSnapshotBarrier, RdbIsTheDatasetAtStartDespiteConcurrentWrites)
   TempDir tmp;
   constexpr int kKeys = 20000;
   Keyspace ks(2);
-  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  FillOld(ks, kKeys, 2);
   const auto [barrier, chunk] = GetParam();
-  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp.path(), barrier, chunk);
-  Keyspace loaded(2);
-  RdbLoadInfo info;
-  ASSERT_EQ(LoadRdb(data, loaded, kNow, &info), "");
-  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
-  for (int i = 0; i < kKeys; ++i) {
-    Database& db = loaded.db(i % 2);
-    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
-    Entry* e = db.Find(Key(i), kNow, true);
-    ASSERT_NE(e, nullptr) << Key(i);
-    char buf[21];
-    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
-  }
+  std::string data = SnapshotUnderWrites(ks, kKeys, /*rdb=*/true, tmp, barrier, chunk);
+  ExpectTheOldDataset(data, 2, kKeys, 2);
   // The live keyspace did change, and no table is left frozen.
   Database& db0 = ks.db(0);
   size_t live = db0.Size() + ks.db(1).Size();
@@ -148,7 +177,7 @@ TEST(BackgroundSnapshot, RespBaseIsTheDatasetAtStart) {
   Keyspace ks(2);
   for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old");
   std::string data =
-      SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp.path(), Barrier::kKey, /*walk_chunk=*/0);
+      SnapshotUnderWrites(ks, kKeys, /*rdb=*/false, tmp, Barrier::kKey, /*walk_chunk=*/0);
   Commands cmds;
   AofScanResult r = ScanAofData(data, Collect(&cmds));
   ASSERT_EQ(r.status, AofScanResult::Status::kOk) << r.error;
@@ -171,10 +200,7 @@ TEST(BackgroundSnapshot, AbortLeavesNoFile) {
   TempDir tmp;
   Keyspace ks(1);
   for (int i = 0; i < 50000; ++i) Write(ks.db(0), Key(i), std::string(100, 'v'));
-  BackgroundSnapshotOptions o;
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
+  BackgroundSnapshotOptions o = SnapshotIn(tmp);
   LockAll(ks, true);
   auto snap = BackgroundSnapshot::Start(ks, o);
   snap->Abort();
@@ -196,14 +222,8 @@ TEST(BackgroundSnapshot, AbortInTheMiddleOfAPartitionThawsIt) {
   TempDir tmp;
   Keyspace ks(1);
   for (int i = 0; i < 100000; ++i) Write(ks.db(0), Key(i), "v");  // ~100 keys per partition
-  BackgroundSnapshotOptions o;
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
-  o.walk_chunk = 1;
-  LockAll(ks, true);
-  auto snap = BackgroundSnapshot::Start(ks, o);
-  LockAll(ks, false);
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, 1);
+  auto snap = StartSnapshot(ks, o);
   Partition* caught = nullptr;
   for (size_t i = 0; i < Database::kPartitions && caught == nullptr && !snap->done();) {
     Partition& p = ks.db(0).partition(i);
@@ -239,21 +259,15 @@ TEST_P(BackgroundSnapshotFlush, TheImageIsTheDatasetAtStart) {
   TempDir tmp;
   constexpr int kKeys = 20000, kChanged = 200;
   Keyspace ks(2);
-  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  FillOld(ks, kKeys, 2);
   size_t kept_bytes = 0;  // at most what writers can make the snapshot keep
   for (int i = 0; i < kChanged; ++i) {
     Database& db = ks.db(i % 2);
     std::lock_guard lk(db.PartitionFor(Key(i)).mu);
     kept_bytes += EntryAllocSize(db.Find(Key(i), kNow, true));
   }
-  BackgroundSnapshotOptions o;
-  o.walk_chunk = GetParam();
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
-  LockAll(ks, true);
-  auto snap = BackgroundSnapshot::Start(ks, o);
-  LockAll(ks, false);
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, GetParam());
+  auto snap = StartSnapshot(ks, o);
   for (int i = 0; i < kChanged; ++i) Write(ks.db(i % 2), Key(i), "new");
   size_t removed0 = 0, removed1 = 0;
   auto free0 = ks.db(0).TakeAll(&removed0);
@@ -262,26 +276,12 @@ TEST_P(BackgroundSnapshotFlush, TheImageIsTheDatasetAtStart) {
   free1();
   EXPECT_EQ(removed0 + removed1, static_cast<size_t>(kKeys));
   for (int i = 0; i < 100; ++i) Write(ks.db(i % 2), "after:" + std::to_string(i), "x");
-  snap->Join();
+  FinishSnapshot(ks, *snap);
   ASSERT_EQ(snap->error(), "");
-  LockAll(ks, true);
-  snap->Retire();
-  LockAll(ks, false);
   // Only kept entries were ever buffered: the flushed tables were not copied.
   EXPECT_LE(snap->stats().peak_buffered, kept_bytes);
 
-  Keyspace loaded(2);
-  RdbLoadInfo info;
-  ASSERT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");
-  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
-  for (int i = 0; i < kKeys; ++i) {
-    Database& db = loaded.db(i % 2);
-    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
-    Entry* e = db.Find(Key(i), kNow, true);
-    ASSERT_NE(e, nullptr) << Key(i);
-    char buf[21];
-    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
-  }
+  ExpectTheOldDataset(ReadFile(o.path), 2, kKeys, 2);
   // The live keyspace has only what came after the flush, in tables that are not frozen.
   EXPECT_EQ(ks.db(0).Size() + ks.db(1).Size(), 100u);
   for (int d = 0; d < 2; ++d)
@@ -302,21 +302,15 @@ TEST_P(BackgroundSnapshotSwaps, TheImageIsTheDatasetAtStart) {
   TempDir tmp;
   constexpr int kKeys = 20000, kRounds = 200, kWritesPerRound = 10;
   Keyspace ks(3);  // db 2 starts empty
-  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
+  FillOld(ks, kKeys, 2);
   size_t largest = 0;
   for (int i = 0; i < kKeys; ++i) {
     Database& db = ks.db(i % 2);
     std::lock_guard lk(db.PartitionFor(Key(i)).mu);
     largest = std::max(largest, EntryAllocSize(db.Find(Key(i), kNow, true)));
   }
-  BackgroundSnapshotOptions o;
-  o.walk_chunk = GetParam();
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
-  LockAll(ks, true);
-  auto snap = BackgroundSnapshot::Start(ks, o);
-  LockAll(ks, false);
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, GetParam());
+  auto snap = StartSnapshot(ks, o);
   std::mt19937 rng(7);
   for (int round = 0; round < kRounds; ++round) {
     Database::SwapContents(ks.db(static_cast<int>(rng() % 3)), ks.db(static_cast<int>(rng() % 3)));
@@ -325,27 +319,12 @@ TEST_P(BackgroundSnapshotSwaps, TheImageIsTheDatasetAtStart) {
       Write(ks.db(static_cast<int>(rng() % 3)), "added:" + std::to_string(round * 100 + j), "x");
     }
   }
-  snap->Join();
+  FinishSnapshot(ks, *snap);
   ASSERT_EQ(snap->error(), "");
-  LockAll(ks, true);
-  snap->Retire();
-  LockAll(ks, false);
   // Only entries kept for writes were ever buffered: no partition was copied for a swap.
   EXPECT_LE(snap->stats().peak_buffered, kRounds * kWritesPerRound * largest);
 
-  Keyspace loaded(3);
-  RdbLoadInfo info;
-  ASSERT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");
-  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
-  EXPECT_EQ(loaded.db(2).Size(), 0u);
-  for (int i = 0; i < kKeys; ++i) {
-    Database& db = loaded.db(i % 2);
-    std::lock_guard lk(db.PartitionFor(Key(i)).mu);
-    Entry* e = db.Find(Key(i), kNow, true);
-    ASSERT_NE(e, nullptr) << Key(i);
-    char buf[21];
-    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
-  }
+  ExpectTheOldDataset(ReadFile(o.path), 3, kKeys, 2);
   for (int d = 0; d < 3; ++d)
     for (size_t i = 0; i < Database::kPartitions; ++i)
       ASSERT_FALSE(ks.db(d).partition(i).table.frozen()) << d << " " << i;
@@ -364,15 +343,9 @@ INSTANTIATE_TEST_SUITE_P(WalkChunk, BackgroundSnapshotSwaps,
 bool SwapInTheMiddleOfAWalk(const TempDir& tmp) {
   constexpr int kKeys = 100000;  // ~50 keys per partition and database
   Keyspace ks(2);
-  for (int i = 0; i < kKeys; ++i) Write(ks.db(i % 2), Key(i), "old:" + std::to_string(i));
-  BackgroundSnapshotOptions o;
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
-  o.walk_chunk = 1;
-  LockAll(ks, true);
-  auto snap = BackgroundSnapshot::Start(ks, o);
-  LockAll(ks, false);
+  FillOld(ks, kKeys, 2);
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, 1);
+  auto snap = StartSnapshot(ks, o);
   bool caught = false;
   for (size_t i = 0; i < Database::kPartitions;) {
     Partition& p = ks.db(0).partition(i);
@@ -399,25 +372,10 @@ bool SwapInTheMiddleOfAWalk(const TempDir& tmp) {
     }
     if (p.snapshot_epoch == ks.hooks().snapshot_epoch) ++i;
   }
-  snap->Join();
+  FinishSnapshot(ks, *snap);
   EXPECT_EQ(snap->error(), "");
-  LockAll(ks, true);
-  snap->Retire();
-  LockAll(ks, false);
   if (!caught) return false;
-  Keyspace loaded(2);
-  RdbLoadInfo info;
-  EXPECT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");  // a key twice fails here
-  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
-  for (int i = 0; i < kKeys; ++i) {
-    Database& l = loaded.db(i % 2);
-    std::lock_guard lk(l.PartitionFor(Key(i)).mu);
-    Entry* e = l.Find(Key(i), kNow, true);
-    EXPECT_NE(e, nullptr) << Key(i);
-    if (e == nullptr) break;
-    char buf[21];
-    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
-  }
+  ExpectTheOldDataset(ReadFile(o.path), 2, kKeys, 2);
   return true;
 }
 
@@ -435,15 +393,9 @@ TEST(BackgroundSnapshot, TableTakenInTheMiddleOfItsWalk) {
   constexpr int kKeys = 100000;  // ~100 keys per partition
   Keyspace ks(1);
   Database& db = ks.db(0);
-  for (int i = 0; i < kKeys; ++i) Write(db, Key(i), "old:" + std::to_string(i));
-  BackgroundSnapshotOptions o;
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
-  o.walk_chunk = 1;
-  LockAll(ks, true);
-  auto snap = BackgroundSnapshot::Start(ks, o);
-  LockAll(ks, false);
+  FillOld(ks, kKeys, 1);
+  BackgroundSnapshotOptions o = SnapshotIn(tmp, 1);
+  auto snap = StartSnapshot(ks, o);
   // Every key changes (kept, where the walk has not been yet).
   for (int i = 0; i < kKeys; i += 2) Write(db, Key(i), "new");
   bool taken = false;
@@ -461,23 +413,9 @@ TEST(BackgroundSnapshot, TableTakenInTheMiddleOfItsWalk) {
     }
   }
   ASSERT_TRUE(taken) << "the walk was never seen in the middle of a partition";
-  snap->Join();
+  FinishSnapshot(ks, *snap);
   ASSERT_EQ(snap->error(), "");
-  LockAll(ks, true);
-  snap->Retire();
-  LockAll(ks, false);
-  Keyspace loaded(1);
-  RdbLoadInfo info;
-  ASSERT_EQ(LoadRdb(ReadFile(o.path), loaded, kNow, &info), "");  // a key twice fails here
-  EXPECT_EQ(info.keys_loaded, static_cast<uint64_t>(kKeys));
-  for (int i = 0; i < kKeys; ++i) {
-    Database& l = loaded.db(0);
-    std::lock_guard lk(l.PartitionFor(Key(i)).mu);
-    Entry* e = l.Find(Key(i), kNow, true);
-    ASSERT_NE(e, nullptr) << Key(i);
-    char buf[21];
-    EXPECT_EQ(StringValue(e, buf), "old:" + std::to_string(i));
-  }
+  ExpectTheOldDataset(ReadFile(o.path), 1, kKeys, 1);
 }
 
 // A table taken by the snapshot is its to free, even when the snapshot is then aborted. The
@@ -486,10 +424,7 @@ TEST(BackgroundSnapshot, AbortFreesTheTablesItTook) {
   TempDir tmp;
   Keyspace ks(1);
   for (int i = 0; i < 50000; ++i) Write(ks.db(0), Key(i), std::string(100, 'v'));
-  BackgroundSnapshotOptions o;
-  o.path = tmp / "snap";
-  o.temp_path = tmp / "snap.tmp";
-  o.now_ms = kNow;
+  BackgroundSnapshotOptions o = SnapshotIn(tmp);
   Database& db = ks.db(0);
   Partition& first = db.partition(0);
   Partition& last = db.partition(Database::kPartitions - 1);

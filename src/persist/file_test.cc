@@ -28,6 +28,15 @@ void WriteFileOf(const std::string& path, size_t bytes) {
   close(fd);
 }
 
+// Writes a file of `bytes` at path and returns a descriptor that watches it: whatever
+// happens to the name, its size is the file's.
+int WriteAndObserve(const std::string& path, size_t bytes) {
+  WriteFileOf(path, bytes);
+  int fd = open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0) << path;
+  return fd;
+}
+
 off_t SizeOf(int fd) {
   struct stat st;
   EXPECT_EQ(fstat(fd, &st), 0);
@@ -45,9 +54,7 @@ TEST(FileRelease, HoldsNothingWithoutAFile) {
 TEST(FileRelease, FreesARemovedFileInSteps) {
   TempDir tmp;
   const std::string path = tmp / "big";
-  WriteFileOf(path, 20 << 20);
-  int observer = open(path.c_str(), O_RDONLY);
-  ASSERT_GE(observer, 0);
+  int observer = WriteAndObserve(path, 20 << 20);
   FileRelease held = FileRelease::Hold(path);
   ASSERT_TRUE(held.holds());
   ASSERT_EQ(unlink(path.c_str()), 0);
@@ -84,9 +91,7 @@ TEST(FileRelease, LeavesAFileWithAnotherLinkWhole) {
 TEST(FileRelease, RemoveLaterLeavesTheFreeingToTheCaller) {
   TempDir tmp;
   const std::string path = tmp / "old.aof";
-  WriteFileOf(path, 12 << 20);
-  int observer = open(path.c_str(), O_RDONLY);
-  ASSERT_GE(observer, 0);
+  int observer = WriteAndObserve(path, 12 << 20);
   std::vector<FileRelease> later;
   EXPECT_EQ(FileSystem::Default().RemoveLater(path, &later), "");
   EXPECT_NE(access(path.c_str(), F_OK), 0);
@@ -102,9 +107,7 @@ TEST(FileRelease, RemoveLaterLeavesTheFreeingToTheCaller) {
 TEST(FileRelease, RenameOverAFileReplacesIt) {
   TempDir tmp;
   const std::string path = tmp / "dump.rdb";
-  WriteFileOf(path, 6 << 20);
-  int observer = open(path.c_str(), O_RDONLY);
-  ASSERT_GE(observer, 0);
+  int observer = WriteAndObserve(path, 6 << 20);
   WriteFileOf(tmp / "temp.rdb", 3);
   EXPECT_EQ(FileSystem::Default().Rename(tmp / "temp.rdb", path), "");
   EXPECT_EQ(ReadFile(path), "xxx");
