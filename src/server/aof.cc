@@ -340,18 +340,14 @@ std::string AofService::StartRewrite(const char* why) {
 std::string AofService::BackgroundRewrite(bool* scheduled) {
   std::lock_guard lk(rewrite_mu_);
   *scheduled = false;
-  if (rewriting_.load()) return "ERR Background append only file rewriting already in progress";
+  if (rewrite_in_progress()) return "ERR Background append only file rewriting already in progress";
   if (server_.bgsave_in_progress()) {
     scheduled_.store(true);
     *scheduled = true;
     return "";
   }
-  std::string err = StartRewrite("BGREWRITEAOF");
-  if (!err.empty()) {
-    LogWarning("Can't rewrite the append only file: " + err);
-    return "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
-           "information.";
-  }
+  requested_.store(true);
+  server_.WakeCron();
   return "";
 }
 
@@ -426,6 +422,15 @@ void AofService::RefreshSizes() {
 void AofService::Cron() {
   std::lock_guard lk(rewrite_mu_);
   ReapRewrite(false);
+  if (requested_.load()) {  // BGREWRITEAOF
+    if (server_.bgsave_in_progress()) {
+      scheduled_.store(true);  // a BGSAVE began in between: after it
+    } else if (std::string err = StartRewrite("BGREWRITEAOF"); !err.empty()) {
+      LogWarning("Can't rewrite the append only file: " + err);
+    }
+    requested_.store(false);  // after rewriting_: in progress all along
+    return;
+  }
   const bool busy = rewriting_.load() || server_.bgsave_in_progress();
   if (!busy && scheduled_.exchange(false)) {  // BGREWRITEAOF during a BGSAVE
     std::string err = StartRewrite("scheduled");
@@ -505,7 +510,7 @@ std::string AofService::ApplyAppendOnly() {
   server_.WithAllLocked([&] { Install(w); });
   base_stale_ = true;
   next_retry_ms_ = 0;
-  if (!rewriting_.load() && !server_.bgsave_in_progress()) {
+  if (!rewrite_in_progress() && !server_.bgsave_in_progress()) {
     err = StartRewrite("appendonly turned on");
     if (!err.empty()) LogWarning(err);
   }
@@ -527,13 +532,14 @@ std::vector<std::pair<std::string, std::string>> AofService::InfoFields() {
   std::shared_ptr<persist::AofWriter> w = writer();
   persist::AofWriter::Stats st;
   if (w) st = w->stats();
-  bool in_progress = rewriting_.load();
+  const bool running = rewriting_.load();
   num("aof_enabled", w ? 1 : 0);
-  num("aof_rewrite_in_progress", in_progress ? 1 : 0);
+  num("aof_rewrite_in_progress", running || requested_.load() ? 1 : 0);
   num("aof_rewrite_scheduled", scheduled_.load() ? 1 : 0);
   num("aof_last_rewrite_time_sec", last_rewrite_time_s_.load());
   num("aof_current_rewrite_time_sec",
-      in_progress ? (server_.clock().NowMs() - rewrite_start_ms_.load()) / 1000 : -1);
+      running ? (server_.clock().NowMs() - rewrite_start_ms_.load()) / 1000
+              : (requested_.load() ? 0 : -1));
   add("aof_last_bgrewrite_status", last_rewrite_ok_.load() ? "ok" : "err");
   num("aof_rewrites", static_cast<int64_t>(rewrites_.load()));
   num("aof_rewrites_consecutive_failures", static_cast<int64_t>(consecutive_failures_.load()));

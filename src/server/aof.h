@@ -69,9 +69,12 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   // up to now waits for it: nobody reads what a crash could take back); 0 otherwise.
   uint64_t VisibleTicket() const;
 
-  // BGREWRITEAOF. *scheduled: a BGSAVE is running; the rewrite starts after it.
+  // BGREWRITEAOF. *scheduled: a BGSAVE is running; the rewrite starts after it. Otherwise
+  // the cron thread starts it at once (requested_): the event loop does not make the AOF
+  // durable and switch its file itself (tens of ms after a burst of writes, every client of
+  // the loop waiting); it is in progress from now on.
   std::string BackgroundRewrite(bool* scheduled);
-  bool rewrite_in_progress() const { return rewriting_.load(); }
+  bool rewrite_in_progress() const { return rewriting_.load() || requested_.load(); }
   // Cron thread: installs a finished rewrite, starts scheduled / automatic / recovery rewrites,
   // notices a deleted file.
   void Cron();
@@ -124,6 +127,7 @@ class AofService final : public cmd::WriteLog, public ExpiryObserver {
   // Rewrite state (cron thread and BGREWRITEAOF, under rewrite_mu_).
   std::mutex rewrite_mu_;
   std::atomic<bool> rewriting_{false};
+  std::atomic<bool> requested_{false};  // BGREWRITEAOF, for the cron to start
   Rewrite rewrite_;
   std::atomic<bool> scheduled_{false};
   bool base_stale_ = false;  // the files do not hold the whole dataset: rewrite (retrying)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <utility>
 
 #include "base/strutil.h"
 #include "base/thread.h"
@@ -155,6 +156,14 @@ void Server::RequestShutdown() {
   shutdown_cv_.notify_all();
 }
 
+void Server::WakeCron() {
+  {
+    std::lock_guard lk(shutdown_mu_);
+    cron_wake_ = true;
+  }
+  shutdown_cv_.notify_all();
+}
+
 void Server::RunInBackground(std::function<void()> fn) {
   {
     std::lock_guard lk(bg_mu_);
@@ -218,7 +227,7 @@ void Server::CronLoop() {
     int64_t sleep_us = std::max<int64_t>(period_us - spent, 1000);
     std::unique_lock lk(shutdown_mu_);
     shutdown_cv_.wait_for(lk, std::chrono::microseconds(sleep_us),
-                          [this] { return shutdown_.load(); });
+                          [this] { return shutdown_.load() || std::exchange(cron_wake_, false); });
   }
 }
 

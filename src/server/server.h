@@ -221,6 +221,8 @@ class Server final : public cmd::ServerApi {
   // FLUSHALL: stops a BGSAVE in progress, as ReapBackgroundSave(true) but without waiting for
   // its thread to remove its temporary file.
   void StopBackgroundSave();
+  // Runs the cron's next pass now (a BGREWRITEAOF to start).
+  void WakeCron();
   // Cron: starts a BGSAVE when a `save <seconds> <changes>` point is reached (after a failed
   // one, not before 5 seconds have passed, as Redis does).
   void MaybeScheduledSave();
@@ -280,6 +282,7 @@ class Server final : public cmd::ServerApi {
   std::atomic<bool> shutdown_{false};
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
+  bool cron_wake_ = false;  // under shutdown_mu_ (WakeCron)
 
   std::atomic<bool> active_expire_{true};
   int expire_db_ = 0;  // where the active expiry cycle resumes (cron thread only)

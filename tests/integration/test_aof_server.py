@@ -19,6 +19,8 @@ import time
 import pytest
 import redis
 
+import resp
+
 from conftest import free_port, run_server_cmd, server_base_args
 from helpers import wait_until
 
@@ -823,3 +825,34 @@ def test_info_persistence_aof_fields(tmp_path, server):
     f = info(off.client())
     assert f["aof_enabled"] == "0" and f["aof_rewrite_in_progress"] == "0", f
     assert f["aof_rewrites"] == "0" and f["aof_last_write_status"] == "ok", f
+
+
+def test_bgrewriteaof_is_in_progress_from_its_reply(tmp_path, server):
+    """BGREWRITEAOF's rewrite is started by the cron thread (the event loop neither fsyncs the
+    AOF nor switches its file), but it is in progress from the reply on, as in Redis: a second
+    BGREWRITEAOF and a BGSAVE sent in the same write are refused, BGSAVE SCHEDULE waits for
+    it, and the rewrite then completes and loads."""
+    d = mkdir(tmp_path, "aof")
+    srv = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "100000")
+    before = int(info(c)["aof_rewrites"])
+    conn = srv.conn()
+    conn.send(resp.encode_command("BGREWRITEAOF") + resp.encode_command("INFO", "persistence")
+              + resp.encode_command("BGREWRITEAOF") + resp.encode_command("BGSAVE")
+              + resp.encode_command("BGSAVE", "SCHEDULE"))
+    assert conn.read_reply() == b"Background append only file rewriting started"
+    assert b"aof_rewrite_in_progress:1" in conn.read_reply()
+    assert conn.read_reply() == resp.Error(
+        b"ERR Background append only file rewriting already in progress")
+    assert conn.read_reply() == resp.Error(
+        b"ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE "
+        b"in order to schedule a BGSAVE whenever possible.")
+    assert conn.read_reply() == b"Background saving scheduled"
+    f = wait_rewrite_done(c, before + 1)
+    assert f["aof_last_bgrewrite_status"] == "ok"
+    wait_until(lambda: c.info("persistence")["rdb_saves"] >= 1, timeout=30,
+               msg="the scheduled BGSAVE")
+    assert srv.stop() == 0
+    srv2 = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    assert srv2.client().dbsize() == 100000
