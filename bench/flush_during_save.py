@@ -107,7 +107,7 @@ def run_case(a, name, binary, case, d):
         probe = Probe(port)
         probe.start()
         t0 = time.monotonic()
-        reply = c.call(*start)
+        c.call(*start)
         time.sleep(a.wait_ms / 1000)
         running_at_flush = in_progress(c, kind)[0]
         t = time.monotonic()
@@ -126,7 +126,7 @@ def run_case(a, name, binary, case, d):
         s = sorted(probe.samples)
         return {"flush_ms": flush_ms, "max_ms": s[-1] * 1e3 if s else float("nan"),
                 "p99_ms": pct(s, 99) * 1e3, "samples": len(s), "status": status,
-                "save_s": save_s, "running_at_flush": running_at_flush, "reply": reply,
+                "save_s": save_s, "running_at_flush": running_at_flush,
                 "max_at": probe.slowest[1] - t, "max_before_end": t_end - probe.slowest[1]}
     finally:
         stop_proc(p)

@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
                                                  : "Received SIGINT scheduling shutdown...");
         // Like Redis: with save points configured, the final snapshot must succeed first.
         if (!server.config().save().empty()) {
-          server.ReapBackgroundSave(/*kill_child=*/true);
+          server.StopBackgroundSave();
           ember::server::LogNotice("Saving the final RDB snapshot before exiting.");
           if (!server.SaveSnapshot().empty()) {
             ember::server::LogWarning(

@@ -65,7 +65,7 @@ std::unique_ptr<BackgroundSnapshot> BackgroundSnapshot::Start(Keyspace& ks,
 BackgroundSnapshot::~BackgroundSnapshot() {
   Join();
   for (auto& db : early_)  // an aborted walk may leave some behind
-    for (Early& early : db) WriteEarly(early, nullptr, {}, nullptr);
+    for (Early& early : db) FreeEarly(early, nullptr);
   for (auto& kept : kept_)
     if (kept)
       for (auto& [key, e] : *kept)
@@ -102,8 +102,7 @@ void BackgroundSnapshot::Encode(const Entry* e, RdbWriter* rdb, std::string* res
 }
 
 std::unique_ptr<BackgroundSnapshot::KeptKeys>& BackgroundSnapshot::KeptOf(Partition& p) {
-  return kept_[OriginOf(p) * Database::kPartitions +
-               static_cast<size_t>(&p - &p.owner->partition(0))];
+  return kept_[OriginOf(p) * Database::kPartitions + IndexOf(p)];
 }
 
 Entry* BackgroundSnapshot::CopyOf(const Entry* e) {
@@ -118,26 +117,33 @@ size_t BackgroundSnapshot::CopyBuckets(Partition& p, size_t from, size_t budget,
                                        std::vector<Entry*>* out, uint64_t* bytes) {
   const KeptKeys* kept = KeptOf(p).get();
   return p.table.ForEachFrom(from, budget, [&](const Entry* e) {
-    if (!Live(e)) return;
-    if (kept && kept->count(e->key()) != 0) return;  // changed since: the kept copy is used
+    if (!Wanted(e, kept)) return;
     out->push_back(CopyOf(e));
     *bytes += EntryAllocSize(out->back());
   });
+}
+
+std::unique_ptr<BackgroundSnapshot::KeptKeys> BackgroundSnapshot::Capture(Partition& p,
+                                                                          std::vector<Entry*>* out,
+                                                                          uint64_t* bytes) {
+  p.snapshot_epoch = epoch_;
+  EndWalk(p);
+  std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p));
+  if (kept) {
+    for (auto& [key, e] : *kept) {
+      if (e == nullptr) continue;  // did not exist at the start
+      *bytes += EntryAllocSize(e);
+      out->push_back(std::exchange(e, nullptr));
+    }
+  }
+  return kept;
 }
 
 uint64_t BackgroundSnapshot::TakePartition(Partition& p, size_t from, std::vector<Entry*>* out) {
   uint64_t bytes = 0;
   if (from == 0) out->reserve(out->size() + p.table.size());
   CopyBuckets(p, from, SIZE_MAX, out, &bytes);
-  p.snapshot_epoch = epoch_;
-  EndWalk(p);
-  if (std::unique_ptr<KeptKeys> kept = std::move(KeptOf(p))) {
-    for (auto& [key, e] : *kept) {
-      if (e == nullptr) continue;  // did not exist at the start
-      out->push_back(e);
-      bytes += EntryAllocSize(e);
-    }
-  }
+  Capture(p, out, &bytes);
   return bytes;
 }
 
@@ -149,10 +155,8 @@ void BackgroundSnapshot::EndWalk(Partition& p) {
 
 void BackgroundSnapshot::BeforeWrite(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return;
-  // In the middle of a walk of p, the walk has the buckets before its position.
-  const size_t from = walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
   Early early;
-  uint64_t bytes = TakePartition(p, from, &early.copies);
+  uint64_t bytes = TakePartition(p, WalkPosOf(p), &early.copies);
   if (early.copies.empty()) return;
   std::lock_guard lk(mu_);
   early_bytes_ += bytes;
@@ -172,8 +176,7 @@ bool BackgroundSnapshot::BeforeSwap(Database& a, Database& b) {
   if (Partition* w = walking_.load(std::memory_order_relaxed);
       w != nullptr && (w->owner == &a || w->owner == &b)) {
     Database& to = w->owner == &a ? b : a;
-    walking_.store(&to.partition(static_cast<size_t>(w - &w->owner->partition(0))),
-                   std::memory_order_relaxed);
+    walking_.store(&to.partition(IndexOf(*w)), std::memory_order_relaxed);
   }
   return true;
 }
@@ -181,60 +184,49 @@ bool BackgroundSnapshot::BeforeSwap(Database& a, Database& b) {
 bool BackgroundSnapshot::TakeTable(Partition& p) {
   if (p.snapshot_epoch == epoch_ || done_.load(std::memory_order_relaxed)) return false;
   std::lock_guard lk(mu_);
-  if (closing_) return false;  // aborted (else every partition was captured): nothing to keep
+  if (walk_over_) return false;  // aborted (else every partition was captured): nothing to keep
   Early early;
-  // In the middle of a walk of p, the walk has the buckets before its position.
-  early.from = walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
-  EndWalk(p);
-  p.snapshot_epoch = epoch_;
-  early.kept = std::move(KeptOf(p));
-  if (early.kept) {
-    for (auto& [key, e] : *early.kept) {
-      if (e == nullptr) continue;  // did not exist at the start
-      early_bytes_ += EntryAllocSize(e);
-      early.copies.push_back(std::exchange(e, nullptr));
-    }
-  }
+  early.from = WalkPosOf(p);
+  early.kept = Capture(p, &early.copies, &early_bytes_);
   early.table = std::make_unique<KeyTable>(std::move(p.table));
   early_[OriginOf(p)].push_back(std::move(early));
   return true;
 }
 
-uint64_t BackgroundSnapshot::WriteEarly(Early& early, RdbWriter* w,
-                                        const std::function<void()>& flush, YieldPoint* yield) {
-  uint64_t freed = 0;
+void BackgroundSnapshot::WriteEarly(const Early& early, RdbWriter& w,
+                                    const std::function<void()>& flush, YieldPoint& yield) {
   std::string resp;
   size_t since_flush = 0;
   auto write = [&](const Entry* e) {
-    if (w == nullptr) return;
-    Encode(e, w, &resp);
+    Encode(e, &w, &resp);
+    yield.Step();
     if (++since_flush < 1024) return;  // a table taken whole may hold millions
     since_flush = 0;
-    if (!resp.empty()) w->Raw(resp);
+    w.Raw(resp);
     resp.clear();
-    if (flush) flush();
+    flush();
   };
+  for (const Entry* e : early.copies) write(e);
+  if (early.table) {
+    const KeptKeys* kept = early.kept.get();
+    early.table->ForEachFrom(early.from, SIZE_MAX, [&](const Entry* e) {
+      if (Wanted(e, kept)) write(e);
+    });
+  }
+  w.Raw(resp);
+  flush();
+}
+
+uint64_t BackgroundSnapshot::FreeEarly(Early& early, YieldPoint* yield) {
+  uint64_t freed = 0;
   for (Entry* e : early.copies) {
-    write(e);
     freed += EntryAllocSize(e);
     FreeEntry(e);
     if (yield) yield->Step();
   }
   early.copies.clear();
-  if (early.table) {
-    const KeptKeys* kept = early.kept.get();
-    if (w != nullptr) {
-      early.table->ForEachFrom(early.from, SIZE_MAX, [&](const Entry* e) {
-        if (!Live(e) || (kept && kept->count(e->key()) != 0)) return;
-        write(e);
-        if (yield) yield->Step();
-      });
-    }
-    early.table->Clear(yield);
-    early.table.reset();
-  }
-  if (!resp.empty()) w->Raw(resp);
-  if (w != nullptr && flush) flush();
+  if (early.table) early.table->Clear(yield);
+  early.table.reset();
   return freed;
 }
 
@@ -326,8 +318,9 @@ void BackgroundSnapshot::Run() {
       }
       uint64_t freed = 0;
       for (Early& early : taken) {
-        freed += WriteEarly(
-            early, &w, [&] { flush(false); }, &yield);
+        WriteEarly(
+            early, w, [&] { flush(false); }, yield);
+        freed += FreeEarly(early, &yield);
       }
       std::lock_guard lk(mu_);
       early_bytes_ -= freed;
@@ -385,14 +378,13 @@ void BackgroundSnapshot::Run() {
     // tables can hold millions of entries).
     std::vector<Early> left;
     {
-      std::lock_guard lk(mu_);
-      closing_ = true;
+      std::lock_guard lk(mu_);  // after walk_over_: no more tables come (copies may)
       for (auto& db : early_) {
         for (Early& early : db) left.push_back(std::move(early));
         db.clear();
       }
     }
-    for (Early& early : left) WriteEarly(early, nullptr, {}, &yield);
+    for (Early& early : left) FreeEarly(early, &yield);
   }
   error_ = err;
   done_.store(true, std::memory_order_release);

@@ -108,8 +108,19 @@ class BackgroundSnapshot final : public WriteBarrier {
   // of the table's entries from position `from` on that writers did not keep, and the kept
   // ones), marks p captured and ends a walk of p in pieces; returns the bytes of the copies.
   uint64_t TakePartition(Partition& p, size_t from, std::vector<Entry*>* out);
+  // Under p's lock, p pending: marks p captured, ends a walk of p in pieces, and moves the
+  // entries writers kept that existed at the start into *out, adding their bytes to *bytes;
+  // returns the keys writers kept (their entries moved out), which the table's lack.
+  std::unique_ptr<KeptKeys> Capture(Partition& p, std::vector<Entry*>* out, uint64_t* bytes);
   // Under p's lock: ends a walk of p in pieces, if one is under way (its table thawed).
   void EndWalk(Partition& p);
+  // Under p's lock: where a walk of p in pieces has reached (it has the buckets before), or 0.
+  size_t WalkPosOf(const Partition& p) const {
+    return walking_.load(std::memory_order_relaxed) == &p ? walk_pos_ : 0;
+  }
+  static size_t IndexOf(const Partition& p) {
+    return static_cast<size_t>(&p - &p.owner->partition(0));
+  }
   // The walk's copy of partition i of database d as it was at the start (wherever SWAPDB
   // moved it since) into *copy: at once when small, else in pieces of walk_chunk entries,
   // checking `yield` between them with the lock released. Returns when it is captured (by the
@@ -125,6 +136,11 @@ class BackgroundSnapshot final : public WriteBarrier {
   // A copy of e as the snapshot keeps it (key, value, expiry, access time).
   static Entry* CopyOf(const Entry* e);
   bool Live(const Entry* e) const { return !e->has_expire() || e->expire_ms() > opts_.now_ms; }
+  // Whether the image takes e from its table: live at the start and not changed since (the
+  // kept copy is used then).
+  bool Wanted(const Entry* e, const KeptKeys* kept) const {
+    return Live(e) && (kept == nullptr || kept->count(e->key()) == 0);
+  }
 
   Keyspace& ks_;
   const BackgroundSnapshotOptions opts_;
@@ -158,16 +174,17 @@ class BackgroundSnapshot final : public WriteBarrier {
   std::mutex mu_;
   std::vector<std::vector<Early>> early_;
   uint64_t early_bytes_ = 0;  // of the copies
-  bool closing_ = false;      // (under mu_) the thread is ending: no more tables are taken
   // Encodes entries (live at the start) into *out.
   void Encode(const Entry* e, RdbWriter* rdb, std::string* resp);
-  // Encodes (when w is given) and frees what writers took; returns the copies' bytes freed.
-  // flush, if given, is called every 1024 entries or so (to write the buffer to the file).
-  uint64_t WriteEarly(Early& early, RdbWriter* w, const std::function<void()>& flush,
-                      YieldPoint* yield);
+  // Encodes what the image needs of what writers took into w, calling flush every 1024
+  // entries or so (to write the buffer to the file) and at the end.
+  void WriteEarly(const Early& early, RdbWriter& w, const std::function<void()>& flush,
+                  YieldPoint& yield);
+  // Frees what writers took; returns the copies' bytes.
+  uint64_t FreeEarly(Early& early, YieldPoint* yield);
 
   std::atomic<bool> abort_{false};
-  bool walk_over_ = false;  // under mu_, signalled by walk_over_cv_
+  bool walk_over_ = false;  // under mu_, signalled by walk_over_cv_; no table is taken after
   std::condition_variable walk_over_cv_;
   std::atomic<bool> done_{false};
   std::string error_;  // written by the thread before done_

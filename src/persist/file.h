@@ -66,8 +66,7 @@ class FileSystem {
   // Removes `path`, a large file gradually (FileRelease). RemoveLater leaves that freeing to
   // *later (done as its elements are destroyed), for a caller that holds a lock meanwhile.
   virtual std::string Remove(const std::string& path) = 0;
-  virtual std::string RemoveLater(const std::string& path, std::vector<FileRelease>* later) {
-    (void)later;
+  virtual std::string RemoveLater(const std::string& path, std::vector<FileRelease>* /*later*/) {
     return Remove(path);
   }
   // Reads the whole file. *not_found is set (and "" returned) when it does not exist.

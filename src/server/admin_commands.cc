@@ -131,7 +131,7 @@ void Shutdown(ArgList args, CommandContext& ctx) {
   Server& server = ServerOf(ctx);
   LogWarning("User requested shutdown...");
   if (save || (!nosave && !server.config().save().empty())) {
-    server.ReapBackgroundSave(/*kill_child=*/true);  // Redis too stops a running BGSAVE
+    server.StopBackgroundSave();  // Redis too stops a running BGSAVE
     LogNotice("Saving the final RDB snapshot before exiting.");
     if (!server.SaveSnapshot().empty() && !force) {
       LogWarning("Errors trying to shut down the server. Check the logs for more information.");

@@ -422,19 +422,16 @@ void AofService::RefreshSizes() {
 void AofService::Cron() {
   std::lock_guard lk(rewrite_mu_);
   ReapRewrite(false);
-  if (requested_.load()) {  // BGREWRITEAOF
-    if (server_.bgsave_in_progress()) {
-      scheduled_.store(true);  // a BGSAVE began in between: after it
-    } else if (std::string err = StartRewrite("BGREWRITEAOF"); !err.empty()) {
-      LogWarning("Can't rewrite the append only file: " + err);
+  // BGREWRITEAOF: just asked (requested_), or asked during a BGSAVE (scheduled_).
+  const bool requested = requested_.load();
+  const bool busy = rewriting_.load() || server_.bgsave_in_progress();
+  if (requested || (!busy && scheduled_.load())) {
+    scheduled_.store(busy);  // busy: a BGSAVE began after the request; the rewrite follows it
+    if (!busy) {
+      std::string err = StartRewrite(requested ? "BGREWRITEAOF" : "scheduled");
+      if (!err.empty()) LogWarning("Can't rewrite the append only file: " + err);
     }
     requested_.store(false);  // after rewriting_: in progress all along
-    return;
-  }
-  const bool busy = rewriting_.load() || server_.bgsave_in_progress();
-  if (!busy && scheduled_.exchange(false)) {  // BGREWRITEAOF during a BGSAVE
-    std::string err = StartRewrite("scheduled");
-    if (!err.empty()) LogWarning(err);
     return;
   }
   std::shared_ptr<persist::AofWriter> w = writer();

@@ -48,8 +48,8 @@ Server::~Server() {
     bg_stop_ = true;
   }
   bg_cv_.notify_all();
-  ReapBackgroundSave(true);
-  aof_->Close();  // every worker is gone: what they logged is written and fsynced
+  StopBackgroundSave();  // its thread is joined with retired_snapshots_
+  aof_->Close();         // every worker is gone: what they logged is written and fsynced
   if (background_.joinable()) background_.join();
   workers_.clear();
 }
@@ -220,7 +220,7 @@ void Server::CronLoop() {
     if (lat > 0 && spent / 1000 >= lat) LatencyAdd("expire-cycle", spent / 1000);
     if (config_->activerehashing.load() != 0) RunActiveRehash();
     SampleInstantMetrics();
-    ReapBackgroundSave(false);
+    ReapBackgroundSave();
     aof_->Cron();
     MaybeScheduledSave();
     UpdateDiskError();
@@ -453,11 +453,10 @@ std::string Server::SaveSnapshot() {
 }
 
 void Server::StopBackgroundSave() {
-  std::unique_lock lk(bgsave_mu_);
+  std::lock_guard lk(bgsave_mu_);
   if (!bgsave_) return;
-  if (bgsave_->done()) {  // it ended first: collected as usual
-    lk.unlock();
-    ReapBackgroundSave(false);
+  if (bgsave_->done()) {  // it ended first: its outcome stands
+    CollectBackgroundSaveLocked();
     return;
   }
   // Only the walk is waited for, not the removal of the temporary file (~3 ms for 200 MB).
@@ -655,11 +654,19 @@ std::string Server::BackgroundSave(bool schedule, bool* scheduled) {
   return "";
 }
 
-void Server::ReapBackgroundSave(bool kill_child) {
+void Server::ReapBackgroundSave() {
   std::unique_lock lk(bgsave_mu_);
-  if (!bgsave_) return;
-  if (kill_child) bgsave_->Abort();
-  if (!kill_child && !bgsave_->done()) return;  // still running
+  if (!bgsave_ || !bgsave_->done()) return;  // none, or still running
+  CollectBackgroundSaveLocked();
+  if (bgsave_scheduled_.exchange(false)) {
+    lk.unlock();
+    bool scheduled;
+    std::string e = BackgroundSave(false, &scheduled);
+    if (!e.empty()) LogWarning(e);
+  }
+}
+
+void Server::CollectBackgroundSaveLocked() {
   bgsave_->Join();
   std::string err = bgsave_->error();
   persist::SnapshotStats st = bgsave_->stats();
@@ -673,8 +680,6 @@ void Server::ReapBackgroundSave(bool kill_child) {
     LogNotice("Background saving terminated with success (" + std::to_string(st.keys) + " keys, " +
               std::to_string(st.bytes) + " bytes, at most " + std::to_string(st.peak_buffered) +
               " bytes buffered for writers)");
-  } else if (kill_child) {
-    LogWarning("Background saving stopped");
   } else {
     // Writes are refused (MISCONF) before anyone can see the failed status.
     if (config_->GetInt("stop-writes-on-bgsave-error") != 0 && !config_->save().empty())
@@ -684,12 +689,6 @@ void Server::ReapBackgroundSave(bool kill_child) {
   }
   UpdateDiskError();
   bgsave_running_.store(false);  // after the outcome is visible in INFO
-  if (!kill_child && bgsave_scheduled_.exchange(false)) {
-    lk.unlock();
-    bool scheduled;
-    std::string e = BackgroundSave(false, &scheduled);
-    if (!e.empty()) LogWarning(e);
-  }
 }
 
 void Server::MaybeScheduledSave() {

@@ -215,11 +215,11 @@ class Server final : public cmd::ServerApi {
   // started (or, with schedule, *scheduled when one was already running), else the error.
   std::string BackgroundSave(bool schedule, bool* scheduled);
   bool bgsave_in_progress() const { return bgsave_running_.load(); }
-  // Cron: collects a finished BGSAVE (or with kill, stops a running one: shutdown, FLUSHALL;
-  // as a Redis child killed with SIGUSR1, a stopped save is not a failed one).
-  void ReapBackgroundSave(bool kill_child);
-  // FLUSHALL: stops a BGSAVE in progress, as ReapBackgroundSave(true) but without waiting for
-  // its thread to remove its temporary file.
+  // Cron: collects a finished BGSAVE, then starts a BGSAVE SCHEDULEd meanwhile.
+  void ReapBackgroundSave();
+  // FLUSHALL, SHUTDOWN, SIGTERM: stops a BGSAVE in progress (collects one already finished).
+  // As a Redis child killed with SIGUSR1, a stopped save is not a failed one. Only its walk is
+  // waited for: its thread removes its temporary file meanwhile (joined when retired ones go).
   void StopBackgroundSave();
   // Runs the cron's next pass now (a BGREWRITEAOF to start).
   void WakeCron();
@@ -242,8 +242,10 @@ class Server final : public cmd::ServerApi {
   std::mutex retired_mu_;
   std::vector<std::unique_ptr<persist::BackgroundSnapshot>> retired_snapshots_;
   std::atomic<bool> bgsave_scheduled_{false};
-  uint64_t bgsave_dirty_ = 0;       // `dirty` when the BGSAVE started
-  uint64_t bgsave_seq_ = 0;         // BGSAVEs started (their temporary files' names)
+  uint64_t bgsave_dirty_ = 0;  // `dirty` when the BGSAVE started
+  uint64_t bgsave_seq_ = 0;    // BGSAVEs started (their temporary files' names)
+  // Under bgsave_mu_, bgsave_ done: its outcome into INFO and the log; bgsave_ retired.
+  void CollectBackgroundSaveLocked();
   int64_t bgsave_last_try_ms_ = 0;  // cron thread only
 
  public:

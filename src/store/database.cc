@@ -326,14 +326,6 @@ bool Database::RehashStep(size_t budget) {
   return false;
 }
 
-bool WriteBarrier::BeforeSwap(Database& a, Database& b) {
-  for (size_t i = 0; i < Database::kPartitions; ++i) {
-    BeforeWrite(a.partition(i));
-    BeforeWrite(b.partition(i));
-  }
-  return false;
-}
-
 void Database::SwapContents(Database& a, Database& b, const std::function<void()>& while_locked) {
   if (&a == &b) return;
   // All partitions of both, in address order (LockSet's order), so the swap is atomic.
@@ -347,11 +339,8 @@ void Database::SwapContents(Database& a, Database& b, const std::function<void()
   for (auto* m : locks) m->lock();
   // A snapshot in progress follows the contents (one of the keyspace both belong to).
   WriteBarrier* wa = a.barrier();
-  WriteBarrier* wb = b.barrier();
-  bool follow = false;
-  if (wa != nullptr && wa == wb) {
-    follow = wa->BeforeSwap(a, b);
-  } else if (wa != nullptr || wb != nullptr) {
+  const bool follow = wa != nullptr && wa == b.barrier() && wa->BeforeSwap(a, b);
+  if (!follow) {
     for (size_t i = 0; i < kPartitions; ++i) {
       a.BeforeWrite(a.parts_[i]);
       b.BeforeWrite(b.parts_[i]);

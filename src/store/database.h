@@ -70,8 +70,8 @@ class WriteBarrier {
   }
   // Every partition of a and of b (all locked) is about to swap contents with its
   // counterpart (SWAPDB). The barrier may follow the contents to their new places instead of
-  // copying what it needs (returns true); false: BeforeWrite was done for every partition.
-  virtual bool BeforeSwap(Database& a, Database& b);
+  // copying what it needs (returns true); false: the caller does BeforeWrite for each.
+  virtual bool BeforeSwap(Database& a, Database& b) { return false; }
 };
 
 // 24-bit seconds clock stored in entries for OBJECT IDLETIME.
