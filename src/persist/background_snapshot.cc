@@ -273,6 +273,7 @@ void BackgroundSnapshot::WalkPartition(int d, size_t i, std::vector<Entry*>* cop
       }
       walk_pos_ = pos;
     }
+    if (opts_.between_pieces) opts_.between_pieces(d, i);
     yield->Check();  // the lock is free: an event loop waiting for it, or for the core, runs
   }
 }

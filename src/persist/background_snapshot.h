@@ -59,6 +59,9 @@ struct BackgroundSnapshotOptions {
   int64_t now_ms = 0;  // the point in time: keys expired by then are left out
   // Entries copied per hold of a partition's lock (about 20-50 µs of copying; 0 acts as 1).
   size_t walk_chunk = 512;
+  // Tests only: called between two pieces of a partition walked in pieces (database d's
+  // content at the start, partition i), with no lock held; the walk waits for its return.
+  std::function<void(int d, size_t i)> between_pieces;
 };
 
 class BackgroundSnapshot final : public WriteBarrier {

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "persist/aof_loader.h"
@@ -337,61 +339,84 @@ TEST_P(BackgroundSnapshotSwaps, TheImageIsTheDatasetAtStart) {
 INSTANTIATE_TEST_SUITE_P(WalkChunk, BackgroundSnapshotSwaps,
                          ::testing::Values(size_t{512}, size_t{1}));
 
+// Holds a snapshot's walk between two pieces of the first partition it walks in pieces
+// (BackgroundSnapshotOptions::between_pieces), until Release(): the tests below act there
+// every time, instead of chasing the walk and hoping to meet it. Destroy it after the
+// snapshot (declare it first) and release it before joining the snapshot.
+class WalkPause {
+ public:
+  explicit WalkPause(BackgroundSnapshotOptions& o) {
+    o.between_pieces = [this](int d, size_t i) {
+      std::unique_lock lk(mu_);
+      if (paused_) return;
+      paused_ = true;
+      where_ = {d, i};
+      cv_.notify_all();
+      cv_.wait(lk, [&] { return released_; });
+    };
+  }
+  // Waits for the pause: the database (content at the start) and partition walked.
+  std::pair<int, size_t> Wait() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return paused_; });
+    return where_;
+  }
+  void Release() {
+    std::lock_guard lk(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool paused_ = false, released_ = false;
+  std::pair<int, size_t> where_;
+};
+
 // A SWAPDB in the middle of a partition's walk in pieces: the walk goes on with the moved
 // (still frozen) table where it went, and writes to its keys there are kept or not by the
 // walk's position as before the swap (a key behind it kept again would be in the file twice,
-// which loading refuses). The test chases the walk to a frozen partition and holds its lock
-// while another thread's SWAPDB takes every other lock; right after the swap, with every
-// lock still held (while_locked), that thread rewrites every key of the walked content at
-// its new place, as a write command would.
-bool SwapInTheMiddleOfAWalk(const TempDir& tmp) {
+// which loading refuses). The walk is held between two pieces of a partition of db 0 while
+// SWAPDB runs; right after the swap, with every lock still held (while_locked), the test
+// rewrites every key of the walked content at its new place, as a write command would.
+TEST(BackgroundSnapshot, SwapInTheMiddleOfAWalk) {
+  TempDir tmp;
   constexpr int kKeys = 100000;  // ~50 keys per partition and database
   Keyspace ks(2);
   FillOld(ks, kKeys, 2);
   BackgroundSnapshotOptions o = SnapshotIn(tmp, 1);
+  WalkPause pause(o);
   auto snap = StartSnapshot(ks, o);
-  bool caught = false;
-  for (size_t i = 0; i < Database::kPartitions;) {
-    Partition& p = ks.db(0).partition(i);
-    std::unique_lock lk(p.mu);
-    if (p.table.frozen()) {
-      std::thread swap([&] {
-        Database::SwapContents(ks.db(0), ks.db(1), [&] {
-          Database& to = ks.db(1);
-          Partition& moved = to.partition(i);
-          caught = moved.table.frozen();  // not when the walk's last piece came in between
-          std::vector<std::string> keys;
-          moved.table.ForEach([&](const Entry* e) { keys.emplace_back(e->key()); });
-          for (const std::string& k : keys) {
-            to.BeforeWriteKey(k);
-            to.Replace(to.FindLink(k, kNow, true),
-                       NewStringEntry(EntryInit{.key = k}, "new", Encoding::kEmbStr));
-          }
-        });
-      });
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it waits for p now
-      lk.unlock();
-      swap.join();
-      break;
+  const auto [d, i] = pause.Wait();
+  EXPECT_EQ(d, 0);
+  EXPECT_TRUE(ks.db(0).partition(i).table.frozen());
+  bool moved_frozen = false;
+  size_t rewritten = 0;
+  Database::SwapContents(ks.db(0), ks.db(1), [&] {
+    Database& to = ks.db(1);
+    Partition& moved = to.partition(i);
+    moved_frozen = moved.table.frozen();
+    std::vector<std::string> keys;
+    moved.table.ForEach([&](const Entry* e) { keys.emplace_back(e->key()); });
+    for (const std::string& k : keys) {
+      to.BeforeWriteKey(k);
+      to.Replace(to.FindLink(k, kNow, true),
+                 NewStringEntry(EntryInit{.key = k}, "new", Encoding::kEmbStr));
     }
-    if (p.snapshot_epoch == ks.hooks().snapshot_epoch) ++i;
-  }
+    rewritten = keys.size();
+  });
+  pause.Release();
   FinishSnapshot(ks, *snap);
   EXPECT_EQ(snap->error(), "");
-  if (!caught) return false;
+  EXPECT_TRUE(moved_frozen);
+  EXPECT_GT(rewritten, 1u);
   ExpectTheOldDataset(ReadFile(o.path), 2, kKeys, 2);
-  return true;
-}
-
-TEST(BackgroundSnapshot, SwapInTheMiddleOfAWalk) {
-  TempDir tmp;
-  int tries = 1;
-  while (!SwapInTheMiddleOfAWalk(tmp)) ASSERT_LT(++tries, 10) << "never caught the walk";
 }
 
 // A table taken in the middle of its walk in pieces: the walk has the buckets before its
-// position, the taken table gives the rest (with the kept entries), each key once. The test
-// chases the walk and takes the first partition it finds frozen, holding its lock meanwhile.
+// position, the taken table gives the rest (with the kept entries), each key once. The walk
+// is held between two pieces of a partition, which the test takes then.
 TEST(BackgroundSnapshot, TableTakenInTheMiddleOfItsWalk) {
   TempDir tmp;
   constexpr int kKeys = 100000;  // ~100 keys per partition
@@ -399,24 +424,23 @@ TEST(BackgroundSnapshot, TableTakenInTheMiddleOfItsWalk) {
   Database& db = ks.db(0);
   FillOld(ks, kKeys, 1);
   BackgroundSnapshotOptions o = SnapshotIn(tmp, 1);
+  WalkPause pause(o);
   auto snap = StartSnapshot(ks, o);
-  // Every key changes (kept, where the walk has not been yet).
+  // Every other key changes (kept, where the walk has not been yet).
   for (int i = 0; i < kKeys; i += 2) Write(db, Key(i), "new");
-  bool taken = false;
-  for (size_t i = 0; i < Database::kPartitions && !taken && !snap->done();) {
+  const auto [d, i] = pause.Wait();
+  EXPECT_EQ(d, 0);
+  {
     Partition& p = db.partition(i);
     std::lock_guard lk(p.mu);
-    if (p.table.frozen()) {
-      ASSERT_GT(p.table.size(), 0u);
-      taken = snap->TakeTable(p);
-      ASSERT_TRUE(taken);
-      EXPECT_FALSE(p.table.frozen());
-      EXPECT_EQ(p.table.size(), 0u);
-    } else if (p.snapshot_epoch == ks.hooks().snapshot_epoch) {
-      ++i;
-    }
+    EXPECT_TRUE(p.table.frozen());
+    EXPECT_GT(p.table.size(), 1u);
+    EXPECT_TRUE(snap->TakeTable(p));
+    EXPECT_FALSE(p.table.frozen());
+    EXPECT_EQ(p.table.size(), 0u);
+    EXPECT_FALSE(snap->TakeTable(p));  // captured now: nothing more to take
   }
-  ASSERT_TRUE(taken) << "the walk was never seen in the middle of a partition";
+  pause.Release();
   FinishSnapshot(ks, *snap);
   ASSERT_EQ(snap->error(), "");
   ExpectTheOldDataset(ReadFile(o.path), 1, kKeys, 1);
