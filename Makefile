@@ -22,7 +22,9 @@ test:
 	@scripts/deps.sh --test
 	@scripts/test.sh
 
-bench: build
+bench:
+	@scripts/deps.sh --bench
+	@$(MAKE) --no-print-directory build
 	bench/compare.sh
 
 format:

@@ -19,6 +19,14 @@ def log(msg=""):
     print(msg, file=sys.stderr, flush=True)
 
 
+def ensure_deps():
+    """Installs what the benchmarks need and a machine lacks (redis-server, redis-benchmark,
+    perf, matplotlib...: scripts/deps.sh --bench, Debian packages, only the missing ones)."""
+    deps = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "deps.sh")
+    if subprocess.run([deps, "--bench"], stdout=sys.stderr).returncode != 0:
+        raise SystemExit("scripts/deps.sh --bench failed")
+
+
 # ---------------------------------------------------------------- tiny RESP client
 
 class Resp:

@@ -89,8 +89,8 @@ import sys
 import tempfile
 import time
 
-from benchlib import (STARTED, Stop, cleanup, install_stop_handler, launch_server, log, pct,
-                      proc_kb, stop_proc)
+from benchlib import (STARTED, Stop, cleanup, ensure_deps, install_stop_handler, launch_server, log,
+                      pct, proc_kb, stop_proc)
 
 SCRIPT = os.path.abspath(__file__)
 REPO = os.path.dirname(os.path.dirname(SCRIPT))
@@ -598,6 +598,7 @@ def main():
     ap.add_argument("--_port", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--_out", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    ensure_deps()
     a.port, a.out = a._port, a._out
     if a._role == "probe":
         return role_probe(a)

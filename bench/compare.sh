@@ -152,12 +152,18 @@ for v in SERVER_CPU CLIENT_CPU; do [[ ${!v} =~ ^[0-9][0-9,-]*$ ]] || die "$v mus
 
 # ------------------------------------------------------------ prerequisites
 [[ -x /usr/bin/python3 ]] || die "/usr/bin/python3 is required"
+# Installs what is missing (redis-server, redis-benchmark, perf, valgrind...; Debian packages).
+"$REPO_ROOT/scripts/deps.sh" --bench || die "scripts/deps.sh --bench failed"
 missing=()
 command -v redis-benchmark >/dev/null || missing+=(redis-benchmark)
 command -v redis-cli >/dev/null || missing+=(redis-cli)
 [[ -x $REDIS_BIN ]] || missing+=("$REDIS_BIN")
 if [[ ${#missing[@]} -gt 0 ]]; then
     die "missing: ${missing[*]}. Install them with: apt-get install -y redis-server redis-tools"
+fi
+if [[ ! -x $EMBER_BIN && $EMBER_BIN == "$REPO_ROOT/build/ember-server" ]]; then
+    log "building $EMBER_BIN (make build)"
+    make -C "$REPO_ROOT" --no-print-directory build >&2 || die "make build failed"
 fi
 if [[ ! -x $EMBER_BIN ]]; then
     die "Ember binary '$EMBER_BIN' not found or not executable. Build it first

@@ -45,7 +45,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Resp, cleanup, launch_server, log, pct, stop_proc  # noqa: E402
+from benchlib import Resp, cleanup, ensure_deps, launch_server, log, pct, stop_proc  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = {
@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--quick", action="store_true", help="1M keys, 1 round")
     a = ap.parse_args()
+    ensure_deps()
     if a.quick:
         a.keys, a.rounds, a.wait_ms = 1_000_000, 1, 50
     a.pinned = len(os.sched_getaffinity(0)) >= 2 and shutil.which("taskset") is not None

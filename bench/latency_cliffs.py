@@ -76,8 +76,8 @@ import sys
 import tempfile
 import time
 
-from benchlib import (STARTED, Stop, cleanup, install_stop_handler, launch_server, log, pct,
-                      proc_kb, stop_proc)
+from benchlib import (STARTED, Stop, cleanup, ensure_deps, install_stop_handler, launch_server, log,
+                      pct, proc_kb, stop_proc)
 
 SCRIPT = os.path.abspath(__file__)
 REPO = os.path.dirname(os.path.dirname(SCRIPT))
@@ -851,6 +851,7 @@ def main():
     ap.add_argument("--probe-fmt", default="k:%08d")
     ap.add_argument("--probe-keys", type=int, default=1)
     a = ap.parse_args()
+    ensure_deps()
     if a._role == "probe":
         return role_probe(a)
     if a._role == "load":

@@ -44,6 +44,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import ensure_deps  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
 ALLOCATORS = {
@@ -260,6 +263,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="keys / 10, one round")
     ap.add_argument("--out", help="also write the report here")
     args = ap.parse_args()
+    ensure_deps()
     args.scale = 10 if args.quick else 1
     if args.quick:
         args.rounds = args.rounds_large = args.tp_rounds = 1

@@ -188,6 +188,7 @@ def main():
     ap.add_argument("--no-perf", action="store_true", help="skip the profiled runs")
     ap.add_argument("--out", default="", help="results directory (default bench/results/...)")
     args = ap.parse_args()
+    benchlib.ensure_deps()
     args.ember = os.path.abspath(args.ember)
     use_perf = not args.no_perf and shutil.which("perf") is not None
     if not args.no_perf and not use_perf:

@@ -28,7 +28,7 @@ import re
 import statistics
 import sys
 
-from benchlib import load_tsv, read_meta
+from benchlib import ensure_deps, load_tsv, read_meta
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -663,6 +663,7 @@ def main():
     ap.add_argument("--fill", metavar="MD", help="refresh the <!-- table:ID --> blocks of MD "
                     "(e.g. BENCHMARKS.md) with the tables")
     a = ap.parse_args()
+    ensure_deps()
     os.makedirs(a.out, exist_ok=True)
     text = write_tables(a, a.out)
     print(text)

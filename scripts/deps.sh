@@ -3,6 +3,9 @@
 #   scripts/deps.sh          build dependencies (make run)
 #   scripts/deps.sh --test   build and test dependencies (make test): redis-server as the
 #                            oracle, redis-tools, redis-py, pytest, clang for fuzzing, ioredis
+#   scripts/deps.sh --bench  build and benchmark dependencies (make bench, bench/*): redis-server
+#                            and redis-benchmark, perf, valgrind, matplotlib for the plots,
+#                            Google Benchmark for ember-microbench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,9 +14,12 @@ BUILD_PKGS=(cmake ninja-build g++ make pkg-config libxxhash-dev libedit-dev libj
 TEST_PKGS=(libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev redis-server
            redis-tools python3-redis python3-pytest netcat-openbsd tmux procps valgrind
            clang-format)
+BENCH_PKGS=(redis-server redis-tools linux-perf valgrind python3-matplotlib util-linux procps
+            libbenchmark-dev)
 
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+[ "${1:-}" = "--bench" ] && want+=("${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do

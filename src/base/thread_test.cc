@@ -118,10 +118,12 @@ TEST(ThreadTest, YieldPointYieldsOncePerPeriod) {
   always.Check();
   EXPECT_EQ(always.yields(), 5u);
 
-  YieldPoint soon(1000);  // 1 ms
+  // A period far above any preemption between two lines on a loaded CI machine (with 1 ms,
+  // one such preemption would have made an early yield).
+  YieldPoint soon(200'000);  // 200 ms
   soon.Check();
   EXPECT_EQ(soon.yields(), 0u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(210));
   soon.Check();
   EXPECT_EQ(soon.yields(), 1u);
   soon.Check();
