@@ -121,7 +121,7 @@ bool AofWriter::Init(std::string* error) {
     dirty = true;
   }
   if (!OpenIncrLocked(m.incrs.back().name, error)) return false;
-  if (dirty && !PersistManifestLocked(m, error)) return false;
+  if (dirty && !PersistManifest(m, error)) return false;
   manifest_ = std::move(m);
   return true;
 }
@@ -136,34 +136,44 @@ AofWriter::~AofWriter() {
   std::unique_lock<std::mutex> lk(mu_);
   if (!failed_ && fd_ >= 0) {
     WriteOut(lk);
-    if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
+    if (!failed_ && (written_seq_ > durable_seq_ || !retired_fds_.empty())) FsyncUnlocked(lk);
   }
   if (!failed_) FailLocked("The AOF writer is closed");  // refuses late appends
   RunCallbacks(lk);
+  for (int fd : retired_fds_) close(fd);
+  if (prepared_) close(prepared_->fd);
   if (fd_ >= 0) close(fd_);
 }
 
-bool AofWriter::OpenIncrLocked(const std::string& name, std::string* error) {
+int AofWriter::OpenIncr(const std::string& name, uint64_t* size, std::string* error) const {
   std::string path = PathOf(name);
   int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     *error = Errno("Can't open the append only file", path);
-    return false;
+    return -1;
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     *error = Errno("Can't stat", path);
     close(fd);
-    return false;
+    return -1;
   }
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+bool AofWriter::OpenIncrLocked(const std::string& name, std::string* error) {
+  uint64_t size = 0;
+  int fd = OpenIncr(name, &size, error);
+  if (fd < 0) return false;
   if (fd_ >= 0) close(fd_);
   fd_ = fd;
-  file_size_ = static_cast<uint64_t>(st.st_size);
+  file_size_ = size;
   cur_db_ = -1;  // every incremental file starts with a SELECT
   return true;
 }
 
-bool AofWriter::PersistManifestLocked(const AofManifest& m, std::string* error) {
+bool AofWriter::PersistManifest(const AofManifest& m, std::string* error) const {
   std::string name = AofManifestName(options_.basename);
   AtomicFileWriter w(FileSystem::Default(), PathOf(name), PathOf("temp-" + name));
   std::string err = w.Open();
@@ -374,16 +384,25 @@ bool AofWriter::FsyncUnlocked(std::unique_lock<std::mutex>& lk) {
   if (failed_) return false;
   uint64_t target = written_seq_;
   int fd = fd_;
+  // Files switched away from hold bytes before the current file's: made durable first.
+  std::vector<int> retired;
+  retired.swap(retired_fds_);
   fsync_running_ = true;
   lk.unlock();
-  int rc = options_.fsync_hook ? options_.fsync_hook(fd) : fdatasync(fd);
+  auto sync = [&](int f) { return options_.fsync_hook ? options_.fsync_hook(f) : fdatasync(f); };
+  int rc = 0;
+  for (int f : retired)
+    if (rc == 0) rc = sync(f);
+  if (rc == 0) rc = sync(fd);
   int saved_errno = errno;
+  for (int f : retired) close(f);
   lk.lock();
   fsync_running_ = false;
   if (rc == 0) {
     if (target > durable_seq_) durable_seq_ = target;
     ++fsyncs_;
     UpdateAckedLocked();
+    CloseRetiredLocked();  // one retired during this fsync, if nothing is left to sync
   } else {
     errno = saved_errno;
     FailLocked(Errno("fsync error on the append only file", IncrPathLocked()), saved_errno);
@@ -469,11 +488,49 @@ bool AofWriter::Sync() {
   return ok;
 }
 
-void AofWriter::SyncBeforeSwitch() {
+bool AofWriter::PrepareSwitch(std::string* error) {
   std::unique_lock<std::mutex> lk(mu_);
-  if (failed_ || rewrite_in_progress_) return;
-  WriteOut(lk);
-  if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
+  if (rewrite_in_progress_) {
+    *error = "Background append only file rewriting already in progress";
+    return false;
+  }
+  if (!failed_) {
+    WriteOut(lk);
+    if (!failed_ && written_seq_ > durable_seq_) FsyncUnlocked(lk);
+  }
+  if (prepared_) return true;
+  AofManifest m = manifest_;
+  lk.unlock();
+  // Appenders go on meanwhile: the current file stays theirs until the switch.
+  const int64_t seq = m.NextIncrSeq();
+  const std::string name = AofIncrName(options_.basename, seq);
+  m.incrs.push_back(AofFileInfo{name, seq, AofFileInfo::Type::kIncr});
+  Prepared next;
+  next.fd = OpenIncr(name, &next.size, error);
+  if (next.fd < 0) return false;
+  if (!PersistManifest(m, error)) {
+    close(next.fd);
+    unlink(PathOf(name).c_str());
+    return false;
+  }
+  next.manifest = std::move(m);
+  lk.lock();
+  prepared_ = std::move(next);
+  return true;
+}
+
+void AofWriter::CancelSwitch() {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (!prepared_) return;
+  close(prepared_->fd);
+  prepared_.reset();
+}
+
+void AofWriter::CloseRetiredLocked() {
+  if (fsync_running_) return;  // it may be fsyncing one of them
+  if (!failed_ && fsync_ != AofFsync::kNo && durable_seq_ < written_seq_) return;
+  for (int fd : retired_fds_) close(fd);
+  retired_fds_.clear();
 }
 
 bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base) {
@@ -482,60 +539,42 @@ bool AofWriter::StartRewrite(RewritePlan* plan, std::string* error, bool rdb_bas
     *error = "Background append only file rewriting already in progress";
     return false;
   }
-  Await(lk, [&] { return !fsync_running_ && !writing_; });
+  if (!prepared_) {  // callers that did not prepare pay the disk round trips here
+    lk.unlock();
+    if (!PrepareSwitch(error)) return false;
+    lk.lock();
+  }
   recovering_ = failed_;
   if (recovering_) {
     // What could not be written is dropped: the caller's snapshot, taken at this switch,
     // holds its effect. The old files stay as they are until FinishRewrite replaces them.
     pending_.clear();
-  } else {
-    // Close the current incremental file durably: it must hold every write before the
-    // switch. The write and fsync run with the lock held (appenders wait, once per rewrite):
-    // an append in between would be encoded against the old file's current database and
-    // could land in the new file without its SELECT.
-    if (!WriteOut(lk, /*keep_lock=*/true)) {
-      *error = last_error_;
-      return false;
-    }
-    if (written_seq_ > durable_seq_) {
-      if ((options_.fsync_hook ? options_.fsync_hook(fd_) : fdatasync(fd_)) != 0) {
-        FailLocked(Errno("fsync error on the append only file", IncrPathLocked()), errno);
-        *error = last_error_;
-        return false;
-      }
-      durable_seq_ = written_seq_;
-      ++fsyncs_;
-      Notify();
-    }
-  }
-  AofManifest m = manifest_;
-  int64_t seq = m.NextIncrSeq();
-  std::string name = AofIncrName(options_.basename, seq);
-  m.incrs.push_back(AofFileInfo{name, seq, AofFileInfo::Type::kIncr});
-  int old_fd = fd_;
-  uint64_t old_size = file_size_;
-  int old_db = cur_db_;
-  fd_ = -1;
-  if (!OpenIncrLocked(name, error)) {
-    fd_ = old_fd;
-    recovering_ = false;
+    Await(lk, [&] { return !fsync_running_ && !writing_; });
+  } else if (!WriteOut(lk, /*keep_lock=*/true)) {
+    // The current file must end with every write before the switch. The write runs with the
+    // lock held (appenders wait, once per rewrite): an append in between would be encoded
+    // against the old file's current database and could land in the new file without its
+    // SELECT. Its fsync is left to the policy's next one (FsyncUnlocked covers retired files).
+    *error = last_error_;
     return false;
   }
-  if (!PersistManifestLocked(m, error)) {
+  Prepared next = std::move(*prepared_);
+  prepared_.reset();
+  if (recovering_) {
     close(fd_);
-    unlink(PathOf(name).c_str());
-    fd_ = old_fd;
-    file_size_ = old_size;
-    cur_db_ = old_db;
-    recovering_ = false;
-    return false;
+  } else {
+    retired_fds_.push_back(fd_);
+    CloseRetiredLocked();
+    if (fsync_ == AofFsync::kAlways && durable_seq_ < written_seq_) bg_cv_.notify_one();
   }
-  close(old_fd);
-  manifest_ = std::move(m);
+  fd_ = next.fd;
+  file_size_ = next.size;
+  cur_db_ = -1;  // every incremental file starts with a SELECT
+  manifest_ = std::move(next.manifest);
   plan->base_seq = manifest_.NextBaseSeq();
   plan->base_name = AofBaseName(options_.basename, plan->base_seq, rdb_base);
   plan->temp_base_path = PathOf("temp-rewriteaof-" + std::to_string(plan->base_seq) + ".aof");
-  plan->first_incr_seq = seq;
+  plan->first_incr_seq = manifest_.incrs.back().seq;
   rewrite_in_progress_ = true;
   RunCallbacks(lk);
   return true;
@@ -576,23 +615,32 @@ bool AofWriter::FinishRewrite(const RewritePlan& plan, std::string* error) {
   m.incrs = std::move(kept);
   m.has_base = true;
   m.base = AofFileInfo{plan.base_name, plan.base_seq, AofFileInfo::Type::kBase};
+  // The manifest's fsyncs run without mu_: appenders (an event loop in Log, holding its
+  // partition's lock) must not wait for the disk. The files of m are the current file and
+  // those before it, which stay as they are; rewrite_in_progress_ keeps another rewrite out.
+  lk.unlock();
+  const bool installed = PersistManifest(m, error);
+  if (installed) {
+    // The switch is durable; the superseded files are history. Delete them, then drop them
+    // from the manifest (a crash in between leaves them listed as history: deleted at Open).
+    for (const AofFileInfo& f : m.history) fs.RemoveLater(PathOf(f.name), &superseded);
+    m.history.clear();
+    std::string ignored;
+    PersistManifest(m, &ignored);
+  }
+  lk.lock();
   rewrite_in_progress_ = false;
-  bool recovering = recovering_;
+  const bool recovering = recovering_;
   recovering_ = false;
-  if (!PersistManifestLocked(m, error)) return false;
+  if (!installed) return false;
   if (recovering) {
     // The new base holds everything the failed writes held: appends are welcome again.
     failed_ = false;
     written_seq_ = durable_seq_ = appended_seq_;
     UpdateAckedLocked();
+    CloseRetiredLocked();
     Notify();
   }
-  // The switch is durable; the superseded files are history. Delete them, then drop them
-  // from the manifest (a crash in between leaves them listed as history: deleted at Open).
-  for (const AofFileInfo& f : m.history) fs.RemoveLater(PathOf(f.name), &superseded);
-  m.history.clear();
-  std::string ignored;
-  PersistManifestLocked(m, &ignored);
   manifest_ = std::move(m);
   return true;
 }

@@ -45,6 +45,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -140,16 +141,25 @@ class AofWriter {
     std::string temp_base_path;  // where the caller writes the snapshot
     int64_t first_incr_seq = 0;  // the incremental file opened by StartRewrite
   };
+  // Before StartRewrite, which its caller runs with every partition locked: everything that
+  // costs a disk round trip is done here instead, with neither those locks nor the writer's
+  // held during an fsync. Writes and fsyncs what the current incremental file lacks (after a
+  // burst of writes that fsync takes tens of ms), creates the next incremental file and
+  // persists a manifest that lists it after the current one (valid as it is: the new file is
+  // empty until the switch). Another PrepareSwitch before the switch keeps this one.
+  bool PrepareSwitch(std::string* error);
+  // The rewrite did not start after PrepareSwitch: closes the prepared file. It stays listed,
+  // empty, in the manifest on disk, and the next PrepareSwitch reuses it.
+  void CancelSwitch();
+  // The switch: later appends go to the incremental file PrepareSwitch made (StartRewrite
+  // prepares it itself when that was not called), so the caller's snapshot taken at this
+  // point is the dataset of everything before. Only a write(2) of what is pending; the old
+  // file's last bytes are fsynced by the next fsync, under the policy, after the locks.
   // On a failed writer StartRewrite is the way back (recovery): what was pending is dropped
-  // (the snapshot of the dataset covers it), a new incremental file is opened, and the
-  // writer keeps refusing appends until FinishRewrite has installed the new base.
+  // (the snapshot of the dataset covers it), and the writer keeps refusing appends until
+  // FinishRewrite has installed the new base.
   // rdb_base: the caller writes an RDB image (the base is named .base.rdb, as Redis does).
   bool StartRewrite(RewritePlan* plan, std::string* error, bool rdb_base = false);
-  // Before StartRewrite: writes and fsyncs what the current incremental file lacks, without
-  // holding the writer's lock during the fsync, so that StartRewrite (which its caller runs
-  // with every partition locked) has little or nothing left to make durable: after a burst
-  // of writes that fsync takes tens of ms, which every client waited for.
-  void SyncBeforeSwitch();
   // Installs plan.temp_base_path (fsynced here) as the base; ends a recovery.
   bool FinishRewrite(const RewritePlan& plan, std::string* error);
   // Checks that the current incremental file still has a name (someone may have deleted the
@@ -194,8 +204,14 @@ class AofWriter {
   void BackgroundLoop();
   // Fsyncs the current file with the lock released; returns with it held again.
   bool FsyncUnlocked(std::unique_lock<std::mutex>& lk);
-  bool PersistManifestLocked(const AofManifest& m, std::string* error);
+  // Installs m as the manifest (write, fsync, rename, directory fsync). Only the rewrite
+  // steps change the manifest, one at a time (their caller's rule), so it runs without mu_.
+  bool PersistManifest(const AofManifest& m, std::string* error) const;
+  // Opens (creating) an incremental file for appending: its fd and size, or -1 and *error.
+  int OpenIncr(const std::string& name, uint64_t* size, std::string* error) const;
   bool OpenIncrLocked(const std::string& name, std::string* error);
+  // Closes retired_fds_ when none of them can still owe an fsync.
+  void CloseRetiredLocked();
   std::string IncrPathLocked() const;
   std::string PathOf(const std::string& name) const { return options_.dir + "/" + name; }
 
@@ -215,6 +231,16 @@ class AofWriter {
   void Notify();
   void UpdateAckedLocked();
   AofManifest manifest_;
+  // The next incremental file, created and listed in the persisted manifest by PrepareSwitch.
+  struct Prepared {
+    int fd = -1;
+    uint64_t size = 0;
+    AofManifest manifest;  // manifest_ with it
+  };
+  std::optional<Prepared> prepared_;
+  // Incremental files switched away from, written to their end: the next fsync covers them
+  // (their last bytes may not be durable yet), then closes them.
+  std::vector<int> retired_fds_;
   int fd_ = -1;
   uint64_t file_size_ = 0;
   int cur_db_ = -1;

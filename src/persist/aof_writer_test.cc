@@ -1,6 +1,7 @@
 #include "persist/aof_writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,11 +24,15 @@ using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
 
-std::unique_ptr<AofWriter> OpenWriter(const std::string& dir, AofFsync policy) {
+// fsync_hook (if any) replaces fdatasync.
+std::unique_ptr<AofWriter> OpenWriter(const std::string& dir, AofFsync policy,
+                                      std::function<int(int fd)> fsync_hook = {},
+                                      int everysec_interval_ms = 20) {
   AofWriterOptions o;
   o.dir = dir;
   o.fsync = policy;
-  o.everysec_interval_ms = 20;
+  o.everysec_interval_ms = everysec_interval_ms;
+  o.fsync_hook = std::move(fsync_hook);
   std::string err;
   std::unique_ptr<AofWriter> w = AofWriter::Open(o, &err);
   EXPECT_NE(w, nullptr) << err;
@@ -37,14 +42,7 @@ std::unique_ptr<AofWriter> OpenWriter(const std::string& dir, AofFsync policy) {
 // appendfsync always with fdatasync replaced by `fsync_hook`.
 std::unique_ptr<AofWriter> OpenAlwaysWithFsync(const std::string& dir,
                                                std::function<int(int fd)> fsync_hook) {
-  AofWriterOptions o;
-  o.dir = dir;
-  o.fsync = AofFsync::kAlways;
-  o.fsync_hook = std::move(fsync_hook);
-  std::string err;
-  std::unique_ptr<AofWriter> w = AofWriter::Open(o, &err);
-  EXPECT_NE(w, nullptr) << err;
-  return w;
+  return OpenWriter(dir, AofFsync::kAlways, std::move(fsync_hook));
 }
 
 int FailingFsync(int) {
@@ -112,29 +110,121 @@ TEST(AofWriter, RoundTripWithSelectOnDbChange) {
   }
 }
 
-// SyncBeforeSwitch makes the current file durable ahead of StartRewrite, which its caller
-// runs with every partition locked: the switch then has no fsync left to do (kNo: no
-// background fsync in between).
-TEST(AofWriter, SyncBeforeSwitchLeavesTheSwitchNoFsync) {
-  for (bool sync_first : {false, true}) {
+// Opens a writer whose fdatasync records the name of every file it syncs (then syncs it).
+// No background fsync of kEverySec's own during a test (its interval is a minute).
+std::unique_ptr<AofWriter> OpenRecordingFsyncs(const std::string& dir, AofFsync policy,
+                                               std::mutex* mu, std::vector<std::string>* synced) {
+  auto record = [mu, synced](int fd) {
+    std::filesystem::path path =
+        std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd));
+    {
+      std::lock_guard lk(*mu);
+      synced->push_back(path.filename());
+    }
+    return fdatasync(fd);
+  };
+  return OpenWriter(dir, policy, record, 60'000);
+}
+
+// PrepareSwitch does the disk round trips ahead of StartRewrite, which its caller runs with
+// every partition locked: the current file's fsync, the next incremental file, the manifest
+// listing it (valid before the switch: a crash then loads everything). The switch itself
+// then fsyncs nothing and leaves the manifest alone; what was written to the old file after
+// the prepare is fsynced after the switch, by the policy's next fsync.
+TEST(AofWriter, PrepareSwitchLeavesTheSwitchNoDiskRoundTrip) {
+  for (AofFsync policy : {AofFsync::kNo, AofFsync::kEverySec, AofFsync::kAlways}) {
+    SCOPED_TRACE(static_cast<int>(policy));
     TempDir tmp;
-    auto w = OpenWriter(tmp.path(), AofFsync::kNo);
+    std::mutex mu;
+    std::vector<std::string> synced;
+    auto w = OpenRecordingFsyncs(tmp.path(), policy, &mu, &synced);
     AofBatch b;
     b.Add(0, {"SET", "a", "1"});
-    w->Append(b);
-    const uint64_t before = w->stats().fsyncs;
-    if (sync_first) {
-      w->SyncBeforeSwitch();
-      EXPECT_EQ(w->stats().fsyncs, before + 1);
-    }
-    const uint64_t at_switch = w->stats().fsyncs;
-    AofWriter::RewritePlan plan;
+    ASSERT_TRUE(w->Wait(w->Append(b)));
     std::string err;
+    ASSERT_TRUE(w->PrepareSwitch(&err)) << err;
+    EXPECT_TRUE(Exists(tmp / "appendonly.aof.2.incr.aof"));
+    EXPECT_EQ(ReadFile(tmp / "appendonly.aof.manifest"),
+              "file appendonly.aof.1.base.aof seq 1 type b\n"
+              "file appendonly.aof.1.incr.aof seq 1 type i\n"
+              "file appendonly.aof.2.incr.aof seq 2 type i\n");
+    ASSERT_TRUE(w->PrepareSwitch(&err)) << err;  // kept: no third file
+    EXPECT_FALSE(Exists(tmp / "appendonly.aof.3.incr.aof"));
+    // Appends go on into the current file until the switch; a crash now loads them all.
+    AofBatch before;
+    before.Add(0, {"SET", "b", "2"});
+    ASSERT_TRUE(w->Wait(w->Append(before)));
+    EXPECT_EQ(LoadAll(tmp.path()),
+              (Commands{{"SELECT", "0"}, {"SET", "a", "1"}, {"SET", "b", "2"}}));
+    EXPECT_EQ(ReadFile(tmp / "appendonly.aof.2.incr.aof"), "");
+    // Buffered only (as a command's Log): the switch writes it to the old file, unsynced.
+    std::string_view late[] = {"SET", "d", "4"};
+    const uint64_t t_late = w->Log(0, late);
+
+    struct stat st0;
+    ASSERT_EQ(stat((tmp / "appendonly.aof.manifest").c_str(), &st0), 0);
+    const uint64_t fsyncs = w->stats().fsyncs;
+    {
+      std::lock_guard lk(mu);
+      synced.clear();
+    }
+    AofWriter::RewritePlan plan;
     ASSERT_TRUE(w->StartRewrite(&plan, &err)) << err;
-    EXPECT_EQ(w->stats().fsyncs - at_switch, sync_first ? 0u : 1u) << sync_first;
-    w->SyncBeforeSwitch();  // during a rewrite: nothing to do
-    EXPECT_EQ(LoadAll(tmp.path()), (Commands{{"SELECT", "0"}, {"SET", "a", "1"}}));
+    EXPECT_EQ(plan.first_incr_seq, 2);
+    struct stat st1;
+    ASSERT_EQ(stat((tmp / "appendonly.aof.manifest").c_str(), &st1), 0);
+    EXPECT_EQ(st1.st_ino, st0.st_ino);  // not replaced by the switch
+    if (policy != AofFsync::kAlways) {
+      EXPECT_EQ(w->stats().fsyncs, fsyncs);  // nothing fsynced in the switch
+      std::lock_guard lk(mu);
+      EXPECT_TRUE(synced.empty());
+    }
+    AofBatch after;
+    after.Add(0, {"SET", "c", "3"});
+    ASSERT_TRUE(w->Wait(w->Append(after)));
+    ASSERT_TRUE(w->Wait(t_late));
+    if (policy != AofFsync::kNo) {
+      ASSERT_TRUE(w->Sync());
+      // The old file's last write was made durable after the switch, before the new file's.
+      std::lock_guard lk(mu);
+      ASSERT_FALSE(synced.empty());
+      EXPECT_EQ(synced.front(), "appendonly.aof.1.incr.aof");
+    }
+    EXPECT_EQ(ReadFile(tmp / "appendonly.aof.1.incr.aof").find("SET\r\n$1\r\nc"),
+              std::string::npos);
+    EXPECT_EQ(LoadAll(tmp.path()), (Commands{{"SELECT", "0"},
+                                             {"SET", "a", "1"},
+                                             {"SET", "b", "2"},
+                                             {"SET", "d", "4"},
+                                             {"SELECT", "0"},
+                                             {"SET", "c", "3"}}));
+    w->AbortRewrite(plan);
   }
+}
+
+// A prepared switch whose rewrite did not start: the file stays listed (empty) and the
+// next switch reuses it; appends meanwhile stay in the current file, and everything loads.
+TEST(AofWriter, CancelledSwitchIsReusedByTheNext) {
+  TempDir tmp;
+  auto w = OpenWriter(tmp.path(), AofFsync::kEverySec);
+  AofBatch b;
+  b.Add(0, {"SET", "a", "1"});
+  w->Append(b);
+  std::string err;
+  ASSERT_TRUE(w->PrepareSwitch(&err)) << err;
+  w->CancelSwitch();
+  w->Append(b);
+  ASSERT_TRUE(w->Sync());
+  EXPECT_EQ(LoadAll(tmp.path()).size(), 3u);
+  EXPECT_EQ(ReadFile(tmp / "appendonly.aof.2.incr.aof"), "");
+  AofWriter::RewritePlan plan;
+  ASSERT_TRUE(w->StartRewrite(&plan, &err)) << err;  // prepares again: the same file
+  EXPECT_EQ(plan.first_incr_seq, 2);
+  EXPECT_FALSE(Exists(tmp / "appendonly.aof.3.incr.aof"));
+  w->Append(b);
+  ASSERT_TRUE(w->Sync());
+  EXPECT_EQ(LoadAll(tmp.path()).size(), 5u);
+  w->AbortRewrite(plan);
 }
 
 TEST(AofWriter, RewriteInstallsNewBaseAndDropsOldFiles) {

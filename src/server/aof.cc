@@ -301,7 +301,13 @@ std::string AofService::StartRewrite(const char* why) {
   rw.start_ms = server_.clock().NowMs();
   std::string err;
   bool busy = false;
-  if (w) w->SyncBeforeSwitch();  // not with every partition locked, as the switch is
+  // The disk round trips (the current file's fsync, the next file, the manifest) before
+  // every partition is locked for the switch.
+  if (w && !w->PrepareSwitch(&err)) {
+    last_rewrite_ok_.store(false);
+    consecutive_failures_.fetch_add(1);
+    return err;
+  }
   rw.job = server_.StartSnapshot(
       [&](persist::BackgroundSnapshotOptions* o) {
         // Every partition is locked: the switch to a new incremental file is one point in the
@@ -321,6 +327,7 @@ std::string AofService::StartRewrite(const char* why) {
         return true;
       },
       &busy);
+  if (!rw.job && w) w->CancelSwitch();
   if (!rw.job && busy) {  // a BGSAVE holds the store: the cron starts the rewrite after it
     scheduled_.store(true);
     return "";
