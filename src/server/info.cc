@@ -385,6 +385,8 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         s.Add("evicted_keys", 0);  // no eviction yet: nothing is ever evicted
         s.Add("keyspace_hits", hits);
         s.Add("keyspace_misses", misses);
+        s.Add("latest_fork_usec", latest_fork_usec.load());
+        s.Add("total_forks", total_forks.load());
         s.Add("total_error_replies", error_replies.load());
         break;
       }

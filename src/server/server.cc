@@ -416,6 +416,8 @@ void Server::ResetStats() {
   rejected_connections.store(0);
   total_connections.store(0);
   error_replies.store(0);
+  latest_fork_usec.store(0);
+  total_forks.store(0);
   for (int i = 0; i < keyspace_->num_dbs(); ++i) keyspace_->db(i).expired_keys.store(0);
 }
 
@@ -520,6 +522,7 @@ std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
   std::unique_ptr<persist::BackgroundSnapshot> job;
   std::vector<std::unique_ptr<persist::BackgroundSnapshot>> old;
   if (busy) *busy = false;
+  const int64_t start_us = MonotonicUs();
   WithAllLocked([&] {
     // One snapshot at a time: the store has one write barrier (a BGSAVE and a rewrite asked
     // for at the same moment must not both run).
@@ -540,6 +543,10 @@ std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
     if (!prepare(&opts)) return;
     job = persist::BackgroundSnapshot::Start(*keyspace_, std::move(opts));
   });
+  if (job) {
+    latest_fork_usec.store(MonotonicUs() - start_us);
+    total_forks.fetch_add(1);
+  }
   return job;
 }
 

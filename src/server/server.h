@@ -167,6 +167,10 @@ class Server final : public cmd::ServerApi {
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> expire_cycle_cpu_ms{0};
   std::atomic<uint64_t> error_replies{0};
+  // Redis's fork statistics, for the pause that starts a background snapshot here (no fork):
+  // every partition locked, from the first lock taken to the last released (BGSAVE, rewrite).
+  std::atomic<int64_t> latest_fork_usec{0};
+  std::atomic<uint64_t> total_forks{0};
   std::atomic<int64_t> lastsave_s{0};
   std::atomic<uint64_t> dirty{0};
   std::vector<int> tcp_ports_bound;

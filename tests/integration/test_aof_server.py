@@ -856,3 +856,36 @@ def test_bgrewriteaof_is_in_progress_from_its_reply(tmp_path, server):
     assert srv.stop() == 0
     srv2 = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
     assert srv2.client().dbsize() == 100000
+
+
+def test_fork_stats_count_the_pause_of_background_snapshots(tmp_path, server):
+    """INFO stats reports the pause that starts a BGSAVE or a rewrite (every partition locked;
+    no fork here) as Redis reports its fork: latest_fork_usec and total_forks, cleared by
+    CONFIG RESETSTAT. Writes around the rewrite's switch (prepared before that pause) all
+    load after a restart."""
+    d = mkdir(tmp_path, "aof")
+    srv = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    c = srv.client()
+    st = c.info("stats")
+    assert st["total_forks"] == 0 and st["latest_fork_usec"] == 0, st
+    c.execute_command("DEBUG", "POPULATE", "20000")
+    before = int(info(c)["aof_rewrites"])
+    c.set("before", "1")
+    c.execute_command("BGREWRITEAOF")
+    c.set("during", "2")
+    wait_rewrite_done(c, before + 1)
+    c.set("after", "3")
+    st = c.info("stats")
+    assert st["total_forks"] == 1 and 0 < st["latest_fork_usec"] < 5_000_000, st
+    assert c.bgsave()
+    wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, timeout=30,
+               msg="BGSAVE to finish")
+    assert c.info("stats")["total_forks"] == 2
+    c.config_resetstat()
+    st = c.info("stats")
+    assert st["total_forks"] == 0 and st["latest_fork_usec"] == 0, st
+    assert srv.stop() == 0
+    srv2 = server.start(["--appendonly", "yes", "--save", ""], tmpdir=d)
+    c2 = srv2.client()
+    assert c2.dbsize() == 20003
+    assert c2.mget("before", "during", "after") == [b"1", b"2", b"3"]
