@@ -504,7 +504,7 @@ std::string Server::LoadSnapshotAtStartup() {
   return "";
 }
 
-void Server::WithAllLocked(const std::function<void()>& fn) {
+void Server::WithAllLocked(const std::function<void()>& fn, int64_t* paused_us) {
   std::vector<std::mutex*> locks;
   locks.reserve(static_cast<size_t>(keyspace_->num_dbs()) * Database::kPartitions);
   for (int d = 0; d < keyspace_->num_dbs(); ++d) {
@@ -512,9 +512,11 @@ void Server::WithAllLocked(const std::function<void()>& fn) {
       locks.push_back(&keyspace_->db(d).partition(i).mu);
   }
   std::sort(locks.begin(), locks.end());  // LockSet's order: no deadlock with commands
+  const int64_t start_us = paused_us ? MonotonicUs() : 0;
   for (auto* m : locks) m->lock();
   fn();
   for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->unlock();
+  if (paused_us) *paused_us = MonotonicUs() - start_us;
 }
 
 std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
@@ -522,8 +524,7 @@ std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
   std::unique_ptr<persist::BackgroundSnapshot> job;
   std::vector<std::unique_ptr<persist::BackgroundSnapshot>> old;
   if (busy) *busy = false;
-  const int64_t start_us = MonotonicUs();
-  WithAllLocked([&] {
+  auto start = [&] {
     // One snapshot at a time: the store has one write barrier (a BGSAVE and a rewrite asked
     // for at the same moment must not both run).
     if (keyspace_->hooks().barrier.load() != nullptr) {
@@ -542,9 +543,11 @@ std::unique_ptr<persist::BackgroundSnapshot> Server::StartSnapshot(
     persist::BackgroundSnapshotOptions opts;
     if (!prepare(&opts)) return;
     job = persist::BackgroundSnapshot::Start(*keyspace_, std::move(opts));
-  });
+  };
+  int64_t paused_us = 0;
+  WithAllLocked(start, &paused_us);
   if (job) {
-    latest_fork_usec.store(MonotonicUs() - start_us);
+    latest_fork_usec.store(paused_us);
     total_forks.fetch_add(1);
   }
   return job;

@@ -192,7 +192,8 @@ class Server final : public cmd::ServerApi {
 
   // Locks every partition of every database (in address order), runs fn, unlocks: a moment
   // when no command is half-done. Call with no partition lock held.
-  void WithAllLocked(const std::function<void()>& fn);
+  // paused_us (if given): from the first lock taken to the last released.
+  void WithAllLocked(const std::function<void()>& fn, int64_t* paused_us = nullptr);
   // Starts a background snapshot (no fork, see persist/background_snapshot.h) at one point
   // in time: with every partition locked, runs `prepare`, which fills in the options (false:
   // nothing starts, null is returned), and frees the snapshots retired earlier.
