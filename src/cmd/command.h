@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -12,8 +13,9 @@
 #include <vector>
 
 namespace ember {
+class Database;
 class LockSet;
-}
+}  // namespace ember
 
 namespace ember::cmd {
 
@@ -53,9 +55,11 @@ struct KeyPositions {
 
 struct CommandContext;
 using Handler = void (*)(ArgList args, CommandContext& ctx);
-// Adds the partitions a command needs to `locks` when key positions are not enough
-// (e.g. MOVE and COPY ... DB n touch two databases).
-using LockFn = void (*)(ArgList args, CommandContext& ctx, LockSet& locks);
+// Keys of other databases, which key positions cannot name (MOVE and COPY ... DB n): calls
+// `visit` with each key and its database. The dispatcher locks their partitions, and a
+// snapshot in progress keeps those keys as they were (as for the command's own keys).
+using KeyVisitor = const std::function<void(Database& db, std::string_view key)>&;
+using OtherDbKeysFn = void (*)(ArgList args, CommandContext& ctx, KeyVisitor visit);
 
 struct CommandSpec {
   std::string name;  // lowercase; "config|get" for subcommands
@@ -69,7 +73,7 @@ struct CommandSpec {
   std::string complexity;
   std::string acl_categories;  // "@keyspace @read @fast" style, without the flag-derived ones
   Handler handler = nullptr;
-  LockFn lock_fn = nullptr;
+  OtherDbKeysFn other_db_keys = nullptr;
   std::vector<CommandSpec> subcommands;
   int id = -1;  // index into per-command statistics, assigned by the table
 

@@ -34,17 +34,16 @@ void RunLocked(const CommandSpec& spec, ArgList args, CommandContext& ctx) {
   LockSet locks;
   if (!(spec.flags & kNoLock)) {
     spec.ForEachKey(args, [&](std::string_view k) { locks.AddKey(*ctx.db, k); });
-    if (spec.lock_fn) spec.lock_fn(args, ctx, locks);
+    if (spec.other_db_keys)
+      spec.other_db_keys(args, ctx, [&](Database& db, std::string_view k) { locks.AddKey(db, k); });
     locks.Lock();
-    // A snapshot in progress keeps what the command may change as it was first: the keys,
-    // or whole partitions when the command picks its own locks (another database). Without
-    // one (nearly always), a write pays one atomic load here.
+    // A snapshot in progress keeps what the command may change as it was first, key by key.
+    // Without one (nearly always), a write pays one atomic load here.
     if (spec.is_write() && ctx.db->barrier() != nullptr) {
-      if (spec.lock_fn) {
-        locks.BeforeWrite();
-      } else {
-        spec.ForEachKey(args, [&](std::string_view k) { ctx.db->BeforeWriteKey(k); });
-      }
+      spec.ForEachKey(args, [&](std::string_view k) { ctx.db->BeforeWriteKey(k); });
+      if (spec.other_db_keys)
+        spec.other_db_keys(args, ctx,
+                           [](Database& db, std::string_view k) { db.BeforeWriteKey(k); });
     }
   }
   spec.handler(args, ctx);

@@ -20,6 +20,7 @@ namespace ember::families {
 using cmd::ArgIs;
 using cmd::ArgList;
 using cmd::CommandContext;
+using cmd::KeyVisitor;
 
 namespace {
 
@@ -263,10 +264,10 @@ std::string_view ParseCopyOptions(ArgList args, int num_dbs, CopyOptions* out) {
 }
 
 // COPY ... DB n also touches the destination key's partition in database n.
-void CopyLocks(ArgList args, CommandContext& ctx, LockSet& locks) {
+void CopyOtherDbKeys(ArgList args, CommandContext& ctx, KeyVisitor visit) {
   CopyOptions opts;
   if (!ParseCopyOptions(args, ctx.keyspace->num_dbs(), &opts).empty()) return;
-  if (opts.db >= 0 && opts.db != ctx.db_index) locks.AddKey(ctx.keyspace->db(opts.db), args[2]);
+  if (opts.db >= 0 && opts.db != ctx.db_index) visit(ctx.keyspace->db(opts.db), args[2]);
 }
 
 void Copy(ArgList args, CommandContext& ctx) {
@@ -304,9 +305,9 @@ int MoveTarget(ArgList args, const CommandContext& ctx) {
   return static_cast<int>(v);
 }
 
-void MoveLocks(ArgList args, CommandContext& ctx, LockSet& locks) {
+void MoveOtherDbKeys(ArgList args, CommandContext& ctx, KeyVisitor visit) {
   int target = MoveTarget(args, ctx);
-  if (target >= 0 && target != ctx.db_index) locks.AddKey(ctx.keyspace->db(target), args[1]);
+  if (target >= 0 && target != ctx.db_index) visit(ctx.keyspace->db(target), args[1]);
 }
 
 void Move(ArgList args, CommandContext& ctx) {
@@ -649,7 +650,7 @@ void RegisterKeysFamily(cmd::CommandTable& t) {
                        "items. O(1) for string values.",
          .acl_categories = "@keyspace @write @slow",
          .handler = Copy,
-         .lock_fn = CopyLocks});
+         .other_db_keys = CopyOtherDbKeys});
   t.Add({.name = "move",
          .arity = 3,
          .flags = kWrite | kFast,
@@ -661,7 +662,7 @@ void RegisterKeysFamily(cmd::CommandTable& t) {
          .complexity = "O(1)",
          .acl_categories = "@keyspace @write @fast",
          .handler = Move,
-         .lock_fn = MoveLocks});
+         .other_db_keys = MoveOtherDbKeys});
   t.Add({.name = "touch",
          .arity = -2,
          .flags = kReadOnly | kFast,

@@ -30,8 +30,8 @@ constexpr int64_t kNow = 1'700'000'000'000;
 
 std::string Key(int i) { return "key:" + std::to_string(i); }
 
-// How writers tell the barrier: about the key (write commands), the whole partition (FLUSHALL,
-// MOVE, COPY), or either, by turns.
+// How writers tell the barrier: about the key (write commands), the whole partition (a
+// SwapContents whose barrier declines to follow the swap), or either, by turns.
 enum class Barrier { kKey, kPartition, kMixed };
 
 // Sets key to value the way a write command does: its partition locked, the barrier told.
@@ -41,7 +41,7 @@ void Write(Database& db, const std::string& key, const std::string& value, bool 
   locks.AddKey(db, key);
   locks.Lock();
   if (barrier == Barrier::kPartition || (barrier == Barrier::kMixed && n % 5 == 0)) {
-    locks.BeforeWrite();
+    db.BeforeWrite(db.PartitionFor(key));
   } else {
     db.BeforeWriteKey(key);
   }

@@ -368,11 +368,6 @@ Keyspace::Keyspace(int num_dbs) {
   }
 }
 
-void LockSet::BeforeWrite() {
-  Partition** p = data();
-  for (size_t i = 0; i < locked_; ++i) p[i]->owner->BeforeWrite(*p[i]);
-}
-
 void LockSet::Lock() {
   Partition** p = data();
   if (n_ > 1) {

@@ -318,8 +318,6 @@ class LockSet {
   }
   void AddKey(Database& db, std::string_view key) { Add(&db.PartitionFor(key)); }
   void Lock();
-  // After Lock(), before a write command modifies the locked partitions.
-  void BeforeWrite();
   void Unlock();
   bool empty() const { return n_ == 0; }
 

@@ -479,3 +479,36 @@ def test_swapdb_during_bgsave_keeps_the_snapshot(tmp_path, server):
     assert c2.dbsize() == 300000
     assert c2.mget("key:7", "key:8", "after") == [b"value:7", b"value:8", None]
     assert srv2.client(db=1).keys("*") == [b"in-db1"]
+
+
+def test_move_and_copy_to_another_db_during_bgsave_keep_the_snapshot(tmp_path, server):
+    """MOVE and COPY ... DB n during a BGSAVE: the file holds both databases as they were when
+    the save began (the key of the other database is kept as it was, like any written key),
+    and the commands work as usual meanwhile."""
+    d = str(tmp_path)
+    srv = rdb_start(server, tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    c1 = srv.client(db=1)
+    c1.set("in-db1", "y")
+    c1.set("key:3", "db1-old")
+    conn = srv.conn()
+    conn.send(resp.encode_command("BGSAVE") + resp.encode_command("MOVE", "key:1", "1")
+              + resp.encode_command("COPY", "key:2", "key:2", "DB", "1")
+              + resp.encode_command("COPY", "key:4", "key:3", "DB", "1", "REPLACE")
+              + resp.encode_command("INFO", "persistence"))
+    assert conn.read_reply() == b"Background saving started"
+    assert [conn.read_reply() for _ in range(3)] == [1, 1, 1]
+    assert b"rdb_bgsave_in_progress:1" in conn.read_reply(), "the save ended before"
+    assert c.get("key:1") is None
+    assert c1.mget("key:1", "key:2", "key:3") == [b"value:1", b"value:2", b"value:4"]
+    _wait_bgsave_done(c)
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    srv.kill()
+    srv2 = rdb_start(server, tmpdir=d)
+    c2 = srv2.client()
+    assert c2.dbsize() == 300000
+    assert c2.mget("key:1", "key:2", "key:4") == [b"value:1", b"value:2", b"value:4"]
+    c21 = srv2.client(db=1)
+    assert sorted(c21.keys("*")) == [b"in-db1", b"key:3"]
+    assert c21.get("key:3") == b"db1-old"
