@@ -334,6 +334,17 @@ def test_save_points_trigger_bgsave(tmp_path, server):
     assert srv2.client().mget("one", "two") == [b"1", b"2"]
 
 
+def _two_dbs(server, d):
+    """A dump.rdb-only server in d with 300,000 keys in db 0 (key:N = value:N, DEBUG
+    POPULATE's) and "in-db1" in db 1; returns it and a client of each database."""
+    srv = rdb_start(server, tmpdir=d)
+    c = srv.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    c1 = srv.client(db=1)
+    c1.set("in-db1", "y")
+    return srv, c, c1
+
+
 def _during_bgsave(srv, *command):
     """Sends BGSAVE, `command` and INFO persistence in one write, so that the command runs
     while the save is in progress (the caller has populated enough keys); returns the
@@ -407,12 +418,8 @@ def test_flushdb_during_bgsave_keeps_the_snapshot(tmp_path, server):
     """FLUSHDB does not stop a BGSAVE (nor does Redis's): the file is the dataset when the
     save began, and the flush does not wait for the keys to be copied."""
     d = str(tmp_path)
-    srv = rdb_start(server, tmpdir=d)
-    c = srv.client()
-    c.execute_command("DEBUG", "POPULATE", "300000")
+    srv, c, c1 = _two_dbs(server, d)
     c.set("key:5", "changed-before")
-    c1 = srv.client(db=1)
-    c1.set("in-db1", "y")
     reply, info = _during_bgsave(srv, "FLUSHDB", "ASYNC")
     assert reply == b"OK"
     assert info["rdb_bgsave_in_progress"] == "1", "the save ended before the flush"
@@ -459,11 +466,7 @@ def test_swapdb_during_bgsave_keeps_the_snapshot(tmp_path, server):
     every database as it was when the save began, not as swapped, and writes after the swap
     (to either database) are not in it."""
     d = str(tmp_path)
-    srv = rdb_start(server, tmpdir=d)
-    c = srv.client()
-    c.execute_command("DEBUG", "POPULATE", "300000")
-    c1 = srv.client(db=1)
-    c1.set("in-db1", "y")
+    srv, c, c1 = _two_dbs(server, d)
     reply, info = _during_bgsave(srv, "SWAPDB", "0", "1")
     assert reply == b"OK"
     assert info["rdb_bgsave_in_progress"] == "1", "the save ended before the swap"
@@ -486,11 +489,7 @@ def test_move_and_copy_to_another_db_during_bgsave_keep_the_snapshot(tmp_path, s
     the save began (the key of the other database is kept as it was, like any written key),
     and the commands work as usual meanwhile."""
     d = str(tmp_path)
-    srv = rdb_start(server, tmpdir=d)
-    c = srv.client()
-    c.execute_command("DEBUG", "POPULATE", "300000")
-    c1 = srv.client(db=1)
-    c1.set("in-db1", "y")
+    srv, c, c1 = _two_dbs(server, d)
     c1.set("key:3", "db1-old")
     conn = srv.conn()
     conn.send(resp.encode_command("BGSAVE") + resp.encode_command("MOVE", "key:1", "1")
