@@ -12,7 +12,7 @@
 namespace ember::persist {
 
 // Holds a file that is being removed or replaced open, so that dropping its name frees
-// nothing yet, and frees its blocks and page cache in Release(): a few MB at a time, with the
+// nothing yet, and frees its blocks and page cache in Release(): 1 MB at a time, with the
 // CPU yielded in between. Freed at once, by unlink() or by a rename() over it, a 500 MB file
 // is 100 ms of kernel time here that nothing preempts (the kernel runs without preemption),
 // and an event loop sharing the core waits all that time.
