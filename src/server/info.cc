@@ -356,11 +356,14 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         for (const auto& [k, v] : aof_->InfoFields()) s.Add(k, v);
         break;
       case kStats: {
-        uint64_t cmds = 0, in = 0, out_bytes = 0, hits = 0, misses = 0, expired = 0;
+        uint64_t cmds = 0, in = 0, out_bytes = 0, hits = 0, misses = 0, expired = 0, reads = 0,
+                 writes = 0;
         for (const auto& w : workers_) {
           for (const auto& st : w->cmd_stats) cmds += st.calls.Get();
           in += w->net_input.Get();
           out_bytes += w->net_output.Get();
+          reads += w->reads_processed.Get();
+          writes += w->writes_processed.Get();
           hits += w->counters.keyspace_hits.load(std::memory_order_relaxed);
           misses += w->counters.keyspace_misses.load(std::memory_order_relaxed);
         }
@@ -377,17 +380,46 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         s.Add("instantaneous_ops_per_sec", static_cast<int64_t>(ops + 0.5));
         s.Add("total_net_input_bytes", in);
         s.Add("total_net_output_bytes", out_bytes);
+        s.Add("total_net_repl_input_bytes", 0);  // no replication yet
+        s.Add("total_net_repl_output_bytes", 0);
         s.Add("instantaneous_input_kbps", Fixed2(kin));
         s.Add("instantaneous_output_kbps", Fixed2(kout));
+        s.Add("instantaneous_input_repl_kbps", "0.00");
+        s.Add("instantaneous_output_repl_kbps", "0.00");
         s.Add("rejected_connections", rejected_connections.load());
+        s.Add("sync_full", 0);
+        s.Add("sync_partial_ok", 0);
+        s.Add("sync_partial_err", 0);
         s.Add("expired_keys", expired);
         s.Add("expire_cycle_cpu_milliseconds", expire_cycle_cpu_ms.load());
-        s.Add("evicted_keys", 0);  // no eviction yet: nothing is ever evicted
+        // No eviction yet: nothing is ever evicted, no client either.
+        s.Add("evicted_keys", 0);
+        s.Add("evicted_clients", 0);
+        s.Add("total_eviction_exceeded_time", 0);
+        s.Add("current_eviction_exceeded_time", 0);
         s.Add("keyspace_hits", hits);
         s.Add("keyspace_misses", misses);
+        s.Add("pubsub_channels", 0);  // no pub/sub yet
+        s.Add("pubsub_patterns", 0);
+        s.Add("pubsubshard_channels", 0);
         s.Add("latest_fork_usec", latest_fork_usec.load());
         s.Add("total_forks", total_forks.load());
+        s.Add("migrate_cached_sockets", 0);  // no MIGRATE
+        s.Add("slave_expires_tracked_keys", 0);
+        for (const char* f :
+             {"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+              "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time"})
+          s.Add(f, 0);  // no active defragmentation
+        for (const char* f :
+             {"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"})
+          s.Add(f, 0);  // no client-side caching
+        s.Add("unexpected_error_replies", 0);
         s.Add("total_error_replies", error_replies.load());
+        s.Add("dump_payload_sanitizations", 0);
+        s.Add("total_reads_processed", reads);
+        s.Add("total_writes_processed", writes);
+        s.Add("io_threaded_reads_processed", 0);  // one thread reads, parses and runs a client
+        s.Add("io_threaded_writes_processed", 0);
         break;
       }
       case kReplication:
@@ -395,6 +427,8 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
         s.Add("role", "master");
         s.Add("connected_slaves", 0);
         s.Add("master_failover_state", "no-failover");
+        s.Add("master_replid", replid());
+        s.Add("master_replid2", std::string(40, '0'));
         s.Add("master_repl_offset", 0);
         s.Add("second_repl_offset", -1);
         s.Add("repl_backlog_active", 0);

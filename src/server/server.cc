@@ -30,6 +30,7 @@ Server::Server(std::unique_ptr<Config> config, const Clock* clock)
   start_us_ = clock_->NowUs();
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; ++i) run_id_ += kHex[rng_() % 16];
+  for (int i = 0; i < 40; ++i) replid_ += kHex[rng_() % 16];
   lastsave_s.store(start_us_ / 1'000'000);
   aof_ = std::make_unique<AofService>(*this);
   InitConfigHooks();
@@ -407,6 +408,8 @@ void Server::ResetStats() {
     w->commands_processed.Reset();
     w->net_input.Reset();
     w->net_output.Reset();
+    w->reads_processed.Reset();
+    w->writes_processed.Reset();
     w->keyspace_hits.Reset();
     w->keyspace_misses.Reset();
     w->counters.keyspace_hits.store(0, std::memory_order_relaxed);

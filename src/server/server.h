@@ -161,6 +161,8 @@ class Server final : public cmd::ServerApi {
   // Statistics.
   int64_t start_time_us() const { return start_us_; }
   const std::string& run_id() const { return run_id_; }
+  // INFO replication's master_replid: random per start, as Redis's (no replication yet).
+  const std::string& replid() const { return replid_; }
   void ResetStats();
   Counter expired_stale_perc;  // unused placeholder for INFO compatibility
   std::atomic<uint64_t> rejected_connections{0};
@@ -324,6 +326,7 @@ class Server final : public cmd::ServerApi {
   std::mt19937_64 rng_;
   int64_t start_us_;
   std::string run_id_;
+  std::string replid_;
 
   friend class Worker;
 };

@@ -284,6 +284,7 @@ void Worker::OnReadable(Connection& c) {
   }
   if (n < 0) return;
   net_input.Add(static_cast<uint64_t>(n));
+  reads_processed.Add();
   c.last_interaction_ms.store(loop_now_ms_, std::memory_order_relaxed);
   ProcessInput(c, scratch, static_cast<size_t>(n));
   if (c.closed) return;
@@ -429,6 +430,7 @@ void Worker::ProcessInput(Connection& c, bool from_scratch, size_t n) {
 }
 
 void Worker::Flush(Connection& c) {
+  if (c.out_pos < c.out.size()) writes_processed.Add();
   while (c.out_pos < c.out.size()) {
     ssize_t n = write(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos);
     if (n < 0) {

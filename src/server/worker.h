@@ -73,7 +73,8 @@ class Worker {
   // Statistics (written by this thread only).
   std::vector<CommandStat> cmd_stats;
   Counter commands_processed, net_input, net_output;
-  cmd::ThreadCounters counters;  // keyspace hits/misses (read racily by INFO)
+  Counter reads_processed, writes_processed;  // reads and flushes that moved bytes
+  cmd::ThreadCounters counters;               // keyspace hits/misses (read racily by INFO)
   Counter keyspace_hits, keyspace_misses;
   std::vector<std::string_view> arg_scratch;
   Counter udp_requests, udp_dropped;  // datagrams answered / dropped without a reply

@@ -80,6 +80,7 @@ void Worker::OnUdpReadable(int fd) {
 
 void Worker::HandleDatagram(std::string_view data, bool truncated, const net::UdpPeer& peer) {
   net_input.Add(data.size());
+  reads_processed.Add();
   // Protected mode (no password): like TCP, only loopback senders are served. Others get no
   // reply at all, so a spoofed source cannot turn us into a reflector.
   if (udp_loopback_only_ && !peer.IsLoopback()) return;
