@@ -212,6 +212,8 @@ std::string AofService::LoadAtStartup() {
   size_t keys = 0;
   for (int i = 0; i < ks.num_dbs(); ++i) keys += ks.db(i).Size();
   server_.rdb_last_load_keys.store(keys);
+  // An AOF keeps every key of its preamble: later commands may refer to them (as Redis).
+  server_.rdb_last_load_keys_expired.store(0);
   char secs[32];
   snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(MonotonicUs() - t0) / 1e6);
   LogNotice("DB loaded from append only file: " + std::string(secs) + " seconds (" +

@@ -352,6 +352,7 @@ std::string Server::InfoText(const std::vector<std::string>& sections) {
               bgsave_in_progress() ? (clock_->NowMs() - bgsave_start_ms.load()) / 1000 : -1);
         s.Add("rdb_saves", rdb_saves.load());
         s.Add("rdb_last_cow_size", 0);
+        s.Add("rdb_last_load_keys_expired", rdb_last_load_keys_expired.load());
         s.Add("rdb_last_load_keys_loaded", rdb_last_load_keys.load());
         for (const auto& [k, v] : aof_->InfoFields()) s.Add(k, v);
         break;

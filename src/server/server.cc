@@ -499,6 +499,7 @@ std::string Server::LoadSnapshotAtStartup() {
   for (int i = 0; i < keyspace_->num_dbs(); ++i)
     Database::SwapContents(keyspace_->db(i), loaded->db(i));
   rdb_last_load_keys.store(info.keys_loaded);
+  rdb_last_load_keys_expired.store(info.keys_expired);
   char secs[32];
   snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(MonotonicUs() - t0) / 1e6);
   LogNotice("DB loaded from disk: " + std::string(secs) + " seconds (" +

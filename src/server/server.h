@@ -238,6 +238,7 @@ class Server final : public cmd::ServerApi {
   std::atomic<bool> rdb_last_save_ok{true};
   std::atomic<uint64_t> rdb_saves{0};
   std::atomic<uint64_t> rdb_last_load_keys{0};
+  std::atomic<uint64_t> rdb_last_load_keys_expired{0};  // skipped at load, their TTL passed
 
  private:
   std::unique_ptr<AofService> aof_;

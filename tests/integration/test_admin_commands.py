@@ -908,7 +908,7 @@ def test_info_fields_follow_redis_order(tmp_path, server, oracle):
                "replication": {"repl_backlog_size"},  # a setting Ember does not have
                "persistence": {"current_cow_peak", "current_cow_size", "current_cow_size_age",
                                "current_fork_perc", "current_save_keys_processed",
-                               "current_save_keys_total", "rdb_last_load_keys_expired",
+                               "current_save_keys_total",
                                "module_fork_in_progress", "module_fork_last_cow_size"}}
     for section, allowed in lacking.items():
         ours, theirs = names(srv.conn(), section), names(redis_conn, section)

@@ -511,3 +511,29 @@ def test_move_and_copy_to_another_db_during_bgsave_keep_the_snapshot(tmp_path, s
     c21 = srv2.client(db=1)
     assert sorted(c21.keys("*")) == [b"in-db1", b"key:3"]
     assert c21.get("key:3") == b"db1-old"
+
+
+def test_load_counts_loaded_and_expired_keys(tmp_path, server, oracle):
+    """INFO persistence rdb_last_load_keys_loaded / _expired after loading a dump.rdb that
+    holds keys whose TTL passed meanwhile: they are skipped and counted, as Redis (a master)
+    does with the same file."""
+    d = tmp_path / "ember"
+    d.mkdir()
+    srv = rdb_start(server, tmpdir=str(d))
+    c = srv.client()
+    assert c.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"OK"
+    c.mset({"a": "1", "b": "2", "c": "3"})
+    c.set("gone1", "x", px=200)
+    c.set("gone2", "y", px=200)
+    assert c.save()
+    assert srv.stop() == 0
+    time.sleep(0.4)
+    srv2 = rdb_start(server, tmpdir=str(d))
+    info = srv2.client().info("persistence")
+    assert (info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]) == (3, 2)
+    assert sorted(srv2.client().keys("*")) == [b"a", b"b", b"c"]
+    rdir = tmp_path / "redis"
+    rdir.mkdir()
+    shutil.copy(d / "dump.rdb", rdir / "dump.rdb")
+    rinfo = oracle(rdir).client().info("persistence")
+    assert (rinfo["rdb_last_load_keys_loaded"], rinfo["rdb_last_load_keys_expired"]) == (3, 2)
